@@ -1,0 +1,38 @@
+# `make run` installs and serves on the embedded default; `make test` installs and runs the checks.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit postgres browser bench clean
+
+$(PY):
+	@PYTHON_BIN=$$(scripts/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+# Same suite again on the real PostgreSQL and Redis when their URLs are set (CI sets them).
+postgres: $(STAMP)
+	@if [ -n "$$AUTOFILL_TEST_DATABASE_URL" ]; then \
+		$(VENV)/bin/pytest -q -m "not browser"; \
+	else echo "AUTOFILL_TEST_DATABASE_URL not set: the PostgreSQL pass is skipped"; fi
+
+test: lint unit
+	@AUTOFILL_TEST_BACKEND=postgres $(MAKE) --no-print-directory postgres
+
+clean:
+	rm -rf $(VENV) autofill.db

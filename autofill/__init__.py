@@ -1,0 +1,1 @@
+"""The prefill engine and its HTTP API: resolve a form's subjects, fill fields, audit releases."""

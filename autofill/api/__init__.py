@@ -1,0 +1,2 @@
+"""HTTP layer: routers, dependencies and problem+json rendering. Only this package and
+`main.py` touch FastAPI."""

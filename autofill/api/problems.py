@@ -1,0 +1,52 @@
+"""RFC 9457 problem details: one renderer, used by every error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+PROBLEM_TYPE_BASE = "https://autofill.example/problems/"
+
+
+class ProblemResponse(Response):
+    """An `application/problem+json` response."""
+
+    media_type = "application/problem+json"
+
+    def render(self, content: Any) -> bytes:
+        """Encode with orjson."""
+        return orjson.dumps(content)
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    """Build a problem response; `code` becomes the stable `type` URI."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def pointer(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
+    """Turn a FastAPI error location into (where, JSON pointer)."""
+    where = str(loc[0]) if loc else "body"
+    rest = loc[1:] if where in {"body", "path", "query", "header", "cookie"} else loc
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in rest)
+    return where, "/" + "/".join(escaped) if rest else ""

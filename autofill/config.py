@@ -1,0 +1,61 @@
+"""Service settings, read from `AUTOFILL_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; built once by the composition root."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTOFILL_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./autofill.db"
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    admin_key: SecretStr | None = None
+    # Secret for the keyed hash that stands in for personal IDs and tax codes in audit and logs.
+    audit_hash_key: SecretStr | None = None
+    # Demo seeding on first start against an empty registry (embedded mode only by default).
+    seed_demo: bool | None = None
+    demo_citizens: int = Field(default=3000, ge=0)
+    demo_businesses: int = Field(default=300, ge=0)
+    demo_seed: int = 2019
+    # Testers may reseed over HTTP; a deployment that must never be wiped turns this off.
+    allow_reseed: bool = True
+    # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
+    portal_enabled: bool | None = None
+    cache_size: int = Field(default=100_000, ge=0)
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    audit_retention_days: int = Field(default=365 * 5, ge=1)
+    catalog_dir: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when running on the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_seed_demo(self) -> bool:
+        """Whether an empty registry gets the demo seed at start."""
+        return self.embedded if self.seed_demo is None else self.seed_demo
+
+    @property
+    def should_serve_portal(self) -> bool:
+        """Whether the demo portal is mounted."""
+        return self.embedded if self.portal_enabled is None else self.portal_enabled
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Self:
+        if not self.embedded and self.admin_key is None:
+            raise ValueError("AUTOFILL_ADMIN_KEY must be set when using a shared database")
+        if self.admin_key is not None and len(self.admin_key.get_secret_value()) < 16:
+            raise ValueError("AUTOFILL_ADMIN_KEY must be at least 16 characters")
+        return self

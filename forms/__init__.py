@@ -1,0 +1,1 @@
+"""The form-schema engine: schema model, validation, transforms, versioned store, catalog."""

@@ -1,0 +1,187 @@
+"""Composition root: `create_app(settings)` builds the service; `python main.py` serves it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from autofill import errors as autofill_errors
+from autofill.access import Authenticator
+from autofill.api import health, registries
+from autofill.api.problems import pointer, problem
+from autofill.api.state import AppState
+from autofill.config import Settings
+from autofill.database import migrate
+from registries import errors as registry_errors
+from registries.cache import make_cache
+from registries.database import make_engine, make_reader
+from registries.service import RegistryService
+
+log = logging.getLogger("autofill")
+
+# The one table that maps domain errors to HTTP: (status, title).
+ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
+    registry_errors.InvalidIdentifier: (422, "Invalid identifier"),
+    registry_errors.InvalidRecord: (422, "Invalid record"),
+    registry_errors.RecordNotFound: (404, "Record not found"),
+    registry_errors.RecordConflict: (409, "Conflict"),
+    registry_errors.ReseedDisabled: (403, "Reseeding is disabled"),
+    registry_errors.RegistryUnavailable: (503, "Registry unavailable"),
+    autofill_errors.Unauthenticated: (401, "Unauthenticated"),
+    autofill_errors.Forbidden: (403, "Forbidden"),
+    autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+}
+
+
+def _status_for(exc: Exception) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return 500, "Internal error"
+
+
+async def _domain_error(request: Request, exc: Exception) -> Any:
+    status, title = _status_for(exc)
+    errors = [
+        {"pointer": p.pointer, "detail": p.detail, "code": p.code}
+        for p in getattr(exc, "problems", [])
+    ]
+    if isinstance(exc, registry_errors.InvalidIdentifier) and not errors:
+        errors = [{"pointer": "", "detail": exc.detail, "code": exc.code}]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "5"}
+    detail = getattr(exc, "detail", str(exc))
+    return problem(
+        status, title, detail, code=getattr(exc, "code", "error"), errors=errors, headers=headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        where, ptr = pointer(err.get("loc", ()))
+        errors.append(
+            {
+                "pointer": ptr,
+                "where": where,
+                "detail": err.get("msg", ""),
+                "code": err.get("type", "invalid"),
+            }
+        )
+    first = errors[0]["detail"] if errors else "the request is not valid"
+    return problem(422, "Invalid request", first, code="validation_error", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    return problem(
+        exc.status_code,
+        detail,
+        detail,
+        code=f"http_{exc.status_code}",
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        500, "Internal error", "an unexpected error occurred; it has been logged", code="internal"
+    )
+
+
+def build_state(settings: Settings) -> AppState:
+    """Engine, reader, cache, services: everything but what needs the event loop."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
+    if admin_key is None:
+        admin_key = secrets.token_urlsafe(24)
+        log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
+    reader = make_reader(settings.database_url)
+    cache = make_cache(
+        settings.redis_url, max_items=settings.cache_size, ttl_seconds=settings.cache_ttl_seconds
+    )
+    registry = RegistryService(engine=engine, reader=reader, cache=cache)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        reader=reader,
+        cache=cache,
+        registry=registry,
+        auth=Authenticator(admin_key),
+    )
+
+
+# Features register start-up steps here: each gets the state once it is built.
+STARTUP: list[Callable[[AppState], Any]] = []
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service. Nothing reads the environment before this is called."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.services = state
+        for step in STARTUP:
+            result = step(state)
+            if hasattr(result, "__await__"):
+                await result
+        try:
+            yield
+        finally:
+            await state.reader.close()
+            await state.cache.close()
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="Autofill",
+        version="0.1.0",
+        summary="Prefill for Vietnamese online public-service forms from mock national registries",
+        lifespan=lifespan,
+    )
+    for cls in ERROR_STATUS:
+        app.add_exception_handler(cls, _domain_error)
+    app.add_exception_handler(registry_errors.RegistryError, _domain_error)
+    app.add_exception_handler(autofill_errors.AutofillError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.include_router(health.router)
+    app.include_router(registries.router)
+    return app
+
+
+def serve(settings: Settings | None = None) -> None:
+    """Run the service with uvicorn on the configured host and port."""
+    import uvicorn
+
+    settings = settings or Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.workers > 1:
+        uvicorn.run(
+            "main:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="info",
+        )
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,1 @@
+"""The mock national registries: identifiers, records, storage, cache, lookup and search."""

@@ -1,0 +1,164 @@
+"""Database access: the SQLAlchemy engine for writes and migrations, and the fast
+record reader for the hot lookup path (one primary-key read returning stored JSON bytes).
+
+On SQLite the reader uses the standard `sqlite3` module directly: a primary-key read
+costs about 20 µs, cheaper than a thread hop, so it runs on the event loop. On
+PostgreSQL it uses an asyncio connection pool through SQLAlchemy's async engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from registries.errors import RegistryUnavailable
+
+# Which table and key column hold each registry's documents.
+TABLES: dict[str, tuple[str, str]] = {
+    "citizen": ("citizens", "personal_id"),
+    "business": ("businesses", "enterprise_code"),
+}
+
+
+def is_sqlite(url: str) -> bool:
+    """True for a SQLite URL."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a SQLite URL (":memory:" is refused: workers must share the file)."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("the embedded registry needs a SQLite file, not an in-memory database")
+    return str(Path(database).expanduser())
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """The synchronous engine used for writes, migrations and seeding."""
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    return create_engine(url, **kwargs)
+
+
+class RecordReader(Protocol):
+    """Reads stored record documents by key; raises `RegistryUnavailable` when it cannot."""
+
+    async def get(self, registry: str, key: str) -> bytes | None:
+        """The stored JSON document of one record, or None."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise `RegistryUnavailable` unless the database answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class SqliteReader:
+    """Primary-key reads through `sqlite3`, one read-only connection per thread."""
+
+    def __init__(self, url: str) -> None:
+        self._path = sqlite_path(url)
+        self._local = threading.local()
+        self._queries = {
+            name: f"SELECT doc FROM {table} WHERE {key} = ?"
+            for name, (table, key) in TABLES.items()
+        }
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                f"file:{self._path}?mode=ro", uri=True, check_same_thread=False, timeout=10
+            )
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        return conn
+
+    def _reset(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._local.conn = None
+
+    async def get(self, registry: str, key: str) -> bytes | None:
+        """The stored document, read on the calling thread."""
+        try:
+            row = self._conn().execute(self._queries[registry], (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._reset()
+            raise RegistryUnavailable(f"the {registry} registry cannot be read") from exc
+        return None if row is None else row[0].encode()
+
+    async def ping(self) -> None:
+        """Check that the file opens and answers."""
+        try:
+            self._conn().execute("SELECT 1 FROM citizens LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            self._reset()
+            raise RegistryUnavailable("the registry database cannot be read") from exc
+
+    async def close(self) -> None:
+        """Close this thread's connection."""
+        self._reset()
+
+
+class AsyncEngineReader:
+    """Primary-key reads through SQLAlchemy's asyncio engine (PostgreSQL)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self._engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, pool_pre_ping=True, pool_recycle=300
+        )
+        self._queries = {
+            name: text(f"SELECT doc FROM {table} WHERE {key} = :key")
+            for name, (table, key) in TABLES.items()
+        }
+
+    async def get(self, registry: str, key: str) -> bytes | None:
+        """The stored document, read through the async pool."""
+        try:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(self._queries[registry], {"key": key})).first()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise RegistryUnavailable(f"the {registry} registry cannot be read") from exc
+        return None if row is None else row[0].encode()
+
+    async def ping(self) -> None:
+        """Check that the database answers."""
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise RegistryUnavailable("the registry database cannot be reached") from exc
+
+    async def close(self) -> None:
+        """Dispose of the pool."""
+        await self._engine.dispose()
+
+
+def make_reader(url: str) -> RecordReader:
+    """The fastest reader for this database URL."""
+    return SqliteReader(url) if is_sqlite(url) else AsyncEngineReader(url)

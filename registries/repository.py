@@ -1,0 +1,222 @@
+"""All SQL of the registries' write and listing paths (the hot read is in `database`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from registries import models
+
+
+def citizen_row(doc: dict[str, Any], raw: str) -> dict[str, Any]:
+    """The relational columns of a citizen document (shared with the seeder)."""
+    household = doc.get("household") or {}
+    address = doc.get("permanent_address") or doc.get("current_address") or {}
+    return {
+        "personal_id": doc["personal_id"],
+        "full_name": doc["full_name"],
+        "birth_date": _date(doc["birth_date"]),
+        "sex": doc["sex"],
+        "birth_province_code": doc["personal_id"][:3],
+        "province_code": address.get("province_code"),
+        "household_id": household.get("id"),
+        "father_id": (doc.get("father") or {}).get("personal_id"),
+        "mother_id": (doc.get("mother") or {}).get("personal_id"),
+        "spouse_id": (doc.get("spouse") or {}).get("personal_id"),
+        "death_date": _date(doc.get("death_date")),
+        "updated_at": _datetime(doc["updated_at"]),
+        "doc": raw,
+    }
+
+
+def business_row(doc: dict[str, Any], raw: str) -> dict[str, Any]:
+    """The relational columns of a business document (shared with the seeder)."""
+    return {
+        "enterprise_code": doc["enterprise_code"],
+        "name": doc["name"],
+        "legal_form": doc["legal_form"],
+        "status": doc["status"],
+        "province_code": doc["head_office"]["province_code"],
+        "parent_code": doc.get("parent_code"),
+        "founded_on": _date(doc["founded_on"]),
+        "updated_at": _datetime(doc["updated_at"]),
+        "doc": raw,
+    }
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _datetime(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+def _upsert(conn: Connection, table: Any, row: dict[str, Any], key: str) -> None:
+    dialect = conn.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key], set_={c: stmt.excluded[c] for c in row if c != key}
+    )
+    conn.execute(stmt)
+
+
+def upsert_citizen(conn: Connection, doc: dict[str, Any], raw: str) -> None:
+    """Insert or replace one citizen and its household row."""
+    _upsert(conn, models.Citizen.__table__, citizen_row(doc, raw), "personal_id")
+    household = doc.get("household")
+    if household:
+        ward = (doc.get("permanent_address") or {}).get("ward_code")
+        _upsert(
+            conn,
+            models.Household.__table__,
+            {
+                "id": household["id"],
+                "head_personal_id": household["head_personal_id"],
+                "ward_code": ward,
+            },
+            "id",
+        )
+
+
+def upsert_business(conn: Connection, doc: dict[str, Any], raw: str) -> None:
+    """Insert or replace one business and its link rows."""
+    code = doc["enterprise_code"]
+    _upsert(conn, models.Business.__table__, business_row(doc, raw), "enterprise_code")
+    for table in (models.BusinessRepresentative, models.BusinessOwner, models.BusinessLine):
+        conn.execute(delete(table).where(table.enterprise_code == code))
+    reps = [
+        {"enterprise_code": code, "personal_id": r["personal_id"], "title": r["title"]}
+        for r in doc["legal_representatives"]
+    ]
+    owners = [
+        {
+            "enterprise_code": code,
+            "owner_id": o["id"],
+            "kind": o["kind"],
+            "capital_share": o["capital_share"],
+        }
+        for o in doc.get("owners", [])
+    ]
+    lines = [
+        {"enterprise_code": code, "vsic_code": b["code"], "is_main": b["is_main"]}
+        for b in doc["business_lines"]
+    ]
+    for table, rows in (
+        (models.BusinessRepresentative, reps),
+        (models.BusinessOwner, owners),
+        (models.BusinessLine, lines),
+    ):
+        if rows:
+            conn.execute(table.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def read_doc(conn: Connection, registry: str, key: str) -> str | None:
+    """One stored document, inside a write transaction."""
+    if registry == "citizen":
+        stmt = select(models.Citizen.doc).where(models.Citizen.personal_id == key)
+    else:
+        stmt = select(models.Business.doc).where(models.Business.enterprise_code == key)
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def existing_citizens(conn: Connection, ids: set[str]) -> set[str]:
+    """Which of these personal IDs exist."""
+    if not ids:
+        return set()
+    stmt = select(models.Citizen.personal_id).where(models.Citizen.personal_id.in_(ids))
+    return set(conn.execute(stmt).scalars())
+
+
+def citizen_references(conn: Connection, personal_id: str) -> list[str]:
+    """Records that refer to this citizen (to refuse deleting a referenced person)."""
+    c = models.Citizen
+    refs = (
+        conn.execute(
+            select(c.personal_id)
+            .where(
+                or_(
+                    c.father_id == personal_id,
+                    c.mother_id == personal_id,
+                    c.spouse_id == personal_id,
+                ),
+                c.personal_id != personal_id,
+            )
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    heads = (
+        conn.execute(
+            select(models.Household.id)
+            .where(models.Household.head_personal_id == personal_id)
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    reps = (
+        conn.execute(
+            select(models.BusinessRepresentative.enterprise_code)
+            .where(models.BusinessRepresentative.personal_id == personal_id)
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    return [*refs, *[f"household {h}" for h in heads], *[f"enterprise {r}" for r in reps]]
+
+
+def household_members(conn: Connection, household_id: str) -> list[str]:
+    """Personal IDs in a household."""
+    c = models.Citizen
+    return list(conn.execute(select(c.personal_id).where(c.household_id == household_id)).scalars())
+
+
+def delete_record(conn: Connection, registry: str, key: str) -> bool:
+    """Delete one record; True when it existed."""
+    if registry == "citizen":
+        result = conn.execute(delete(models.Citizen).where(models.Citizen.personal_id == key))
+    else:
+        result = conn.execute(delete(models.Business).where(models.Business.enterprise_code == key))
+    return bool(result.rowcount)
+
+
+def list_docs(conn: Connection, registry: str, *, after: str | None, limit: int) -> list[str]:
+    """A page of documents in key order after a cursor key."""
+    table = models.Citizen.__table__ if registry == "citizen" else models.Business.__table__
+    key = table.c.personal_id if registry == "citizen" else table.c.enterprise_code
+    stmt = select(table.c.doc).order_by(key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(key > after)
+    return list(conn.execute(stmt).scalars())
+
+
+def count(conn: Connection, registry: str) -> int:
+    """Number of records in a registry."""
+    table = models.Citizen if registry == "citizen" else models.Business
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    """A registry_meta value."""
+    return conn.execute(
+        select(models.RegistryMeta.value).where(models.RegistryMeta.key == key)
+    ).scalar_one_or_none()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Set a registry_meta value."""
+    _upsert(conn, models.RegistryMeta.__table__, {"key": key, "value": value}, "key")
+
+
+def ping(conn: Connection) -> None:
+    """Round trip to the database."""
+    conn.execute(text("SELECT 1"))

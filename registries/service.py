@@ -1,0 +1,245 @@
+"""The lookup service: cache-aside reads of record documents, tester edits, listings.
+
+Used by the HTTP API and by prefill. Reads return the stored JSON bytes (no re-encoding
+on the hot path); writes validate the whole record, keep references consistent, and
+invalidate the cache before they return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from registries import repository
+from registries.cache import Cache
+from registries.database import RecordReader
+from registries.errors import (
+    InvalidRecord,
+    Problem,
+    RecordConflict,
+    RecordNotFound,
+    RegistryUnavailable,
+)
+from registries.identifiers import parse_personal_id
+from registries.schemas import BusinessRecord, CitizenRecord
+
+REGISTRIES = ("citizen", "business")
+_MODELS: dict[str, type[CitizenRecord] | type[BusinessRecord]] = {
+    "citizen": CitizenRecord,
+    "business": BusinessRecord,
+}
+_KEY_FIELD = {"citizen": "personal_id", "business": "enterprise_code"}
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Apply an RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [
+        Problem("/" + "/".join(str(p) for p in err["loc"]), err["msg"], err["type"])
+        for err in exc.errors()
+    ]
+
+
+def encode_cursor(key: str) -> str:
+    """An opaque listing cursor."""
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The key behind a cursor; `InvalidRecord` when it is not one of ours."""
+    try:
+        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRecord(
+            "the cursor is not one this service issued",
+            problems=[Problem("/cursor", "not a cursor of this listing")],
+        ) from exc
+    if not key.isascii() or len(key) > 20:
+        raise InvalidRecord("the cursor is not one this service issued")
+    return key
+
+
+class RegistryService:
+    """Reads and edits of both registries."""
+
+    def __init__(self, *, engine: Engine, reader: RecordReader, cache: Cache) -> None:
+        self.engine = engine
+        self.reader = reader
+        self.cache = cache
+
+    async def find_doc(self, registry: str, key: str) -> bytes | None:
+        """The JSON document of a record, or None; cache-aside."""
+        cache_key = f"{registry}:{key}"
+        doc = await self.cache.get(cache_key)
+        if doc is not None:
+            return doc
+        doc = await self.reader.get(registry, key)
+        if doc is not None:
+            await self.cache.set(cache_key, doc)
+        return doc
+
+    async def get_doc(self, registry: str, key: str) -> bytes:
+        """The JSON document of a record; `RecordNotFound` when absent."""
+        doc = await self.find_doc(registry, key)
+        if doc is None:
+            raise RecordNotFound(f"no {registry} record with identifier {key}")
+        return doc
+
+    async def get_record(self, registry: str, key: str) -> dict[str, Any]:
+        """A record as a dict; `RecordNotFound` when absent."""
+        return orjson.loads(await self.get_doc(registry, key))
+
+    async def list_docs(
+        self, registry: str, *, cursor: str | None, limit: int
+    ) -> tuple[list[bytes], str | None]:
+        """A page of documents in identifier order, and the cursor of the next page."""
+        after = decode_cursor(cursor) if cursor else None
+        raws = await self._in_thread(self._list, registry, after, limit)
+        next_cursor = None
+        if len(raws) == limit:
+            next_cursor = encode_cursor(orjson.loads(raws[-1])[_KEY_FIELD[registry]])
+        return [r.encode() for r in raws], next_cursor
+
+    def _list(self, registry: str, after: str | None, limit: int) -> list[str]:
+        with self.engine.connect() as conn:
+            return repository.list_docs(conn, registry, after=after, limit=limit)
+
+    async def replace(self, registry: str, key: str, body: Any, *, create: bool) -> bytes:
+        """Create or replace a whole record (PUT); returns the stored document."""
+        if not isinstance(body, dict):
+            raise InvalidRecord(
+                "a record is a JSON object", problems=[Problem("", "not an object")]
+            )
+        body = {**body, _KEY_FIELD[registry]: body.get(_KEY_FIELD[registry], key)}
+        body["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
+        doc = self._validate(registry, key, body)
+        raw = await self._in_thread(self._store, registry, key, doc, create)
+        await self.cache.delete(f"{registry}:{key}")
+        return raw.encode()
+
+    async def patch(self, registry: str, key: str, patch: Any) -> bytes:
+        """Apply a JSON merge patch to a record; returns the stored document."""
+        if not isinstance(patch, dict):
+            raise InvalidRecord("a merge patch is a JSON object", problems=[Problem("", "")])
+        if _KEY_FIELD[registry] in patch and patch[_KEY_FIELD[registry]] != key:
+            raise InvalidRecord(
+                "the identifier of a record cannot be changed",
+                problems=[Problem(f"/{_KEY_FIELD[registry]}", "cannot be changed", "immutable")],
+            )
+        current = orjson.loads(await self.get_doc(registry, key))
+        merged = merge_patch(current, patch)
+        merged["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
+        doc = self._validate(registry, key, merged)
+        raw = await self._in_thread(self._store, registry, key, doc, False)
+        await self.cache.delete(f"{registry}:{key}")
+        return raw.encode()
+
+    async def delete(self, registry: str, key: str) -> None:
+        """Delete a record no other record refers to."""
+        await self._in_thread(self._delete, registry, key)
+        await self.cache.delete(f"{registry}:{key}")
+
+    def _validate(self, registry: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            record = _MODELS[registry].model_validate(body)
+        except ValidationError as exc:
+            raise InvalidRecord("the record is not valid", problems=_problems(exc)) from exc
+        doc = record.model_dump(mode="json")
+        if doc[_KEY_FIELD[registry]] != key:
+            raise InvalidRecord(
+                "the identifier in the body differs from the one in the path",
+                problems=[Problem(f"/{_KEY_FIELD[registry]}", f"must be {key}", "mismatch")],
+            )
+        if registry == "citizen":
+            parts = parse_personal_id(key)
+            problems = []
+            if parts.sex != doc["sex"]:
+                problems.append(
+                    Problem("/sex", f"the ID's digit 4 says {parts.sex}", "id_mismatch")
+                )
+            if parts.birth_year != int(doc["birth_date"][:4]):
+                problems.append(
+                    Problem("/birth_date", f"the ID says born in {parts.birth_year}", "id_mismatch")
+                )
+            if problems:
+                raise InvalidRecord("the record disagrees with its personal ID", problems=problems)
+        return doc
+
+    def _store(self, registry: str, key: str, doc: dict[str, Any], create: bool) -> str:
+        raw = orjson.dumps(doc).decode()
+        with self.engine.begin() as conn:
+            exists = repository.read_doc(conn, registry, key) is not None
+            if create and exists:
+                raise RecordConflict(f"a {registry} record {key} already exists")
+            missing = self._missing_people(conn, registry, key, doc)
+            if missing:
+                raise InvalidRecord(
+                    "the record refers to people who are not in the citizen registry",
+                    problems=[Problem(p, "no such citizen", "unknown_reference") for p in missing],
+                )
+            if registry == "citizen":
+                repository.upsert_citizen(conn, doc, raw)
+            else:
+                repository.upsert_business(conn, doc, raw)
+        return raw
+
+    @staticmethod
+    def _missing_people(conn: Any, registry: str, key: str, doc: dict[str, Any]) -> list[str]:
+        refs: dict[str, str] = {}
+        if registry == "citizen":
+            for rel in ("father", "mother", "spouse"):
+                if doc.get(rel):
+                    refs[f"/{rel}/personal_id"] = doc[rel]["personal_id"]
+            for i, child in enumerate(doc.get("children") or []):
+                refs[f"/children/{i}/personal_id"] = child["personal_id"]
+            household = doc.get("household")
+            if household:
+                refs["/household/head_personal_id"] = household["head_personal_id"]
+                for i, m in enumerate(household["members"]):
+                    refs[f"/household/members/{i}/personal_id"] = m["personal_id"]
+        else:
+            for i, rep in enumerate(doc["legal_representatives"]):
+                refs[f"/legal_representatives/{i}/personal_id"] = rep["personal_id"]
+            for i, owner in enumerate(doc.get("owners") or []):
+                if owner["kind"] == "person":
+                    refs[f"/owners/{i}/id"] = owner["id"]
+        wanted = {v for v in refs.values() if v != key}
+        found = repository.existing_citizens(conn, wanted)
+        return [ptr for ptr, pid in refs.items() if pid != key and pid not in found]
+
+    def _delete(self, registry: str, key: str) -> None:
+        with self.engine.begin() as conn:
+            if registry == "citizen":
+                refs = repository.citizen_references(conn, key)
+                if refs:
+                    raise RecordConflict(
+                        f"citizen {key} is referred to by other records ({', '.join(refs)}); "
+                        "edit those first"
+                    )
+            if not repository.delete_record(conn, registry, key):
+                raise RecordNotFound(f"no {registry} record with identifier {key}")
+
+    @staticmethod
+    async def _in_thread(fn: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except OperationalError as exc:
+            raise RegistryUnavailable("the registry database cannot be reached") from exc

@@ -1,0 +1,1 @@
+"""Fake-registry generation for testers: generators, personas, loader, CLI."""
