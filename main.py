@@ -183,5 +183,20 @@ def serve(settings: Settings | None = None) -> None:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+def cli() -> None:
+    """Entry point of the `autofill` console script."""
+    from autofill.cli import app
+
+    @app.command("serve")
+    def serve_command(
+        host: str | None = None, port: int | None = None, workers: int | None = None
+    ) -> None:
+        """Serve the HTTP API (options override AUTOFILL_HOST, _PORT, _WORKERS)."""
+        overrides: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+        serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+
+    app()
+
+
 if __name__ == "__main__":
     serve()

@@ -1,0 +1,20 @@
+"""The `autofill` command: seed, forms, keys (main.py adds `serve` and is the entry point)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="Autofill: prefill for Vietnamese online service forms.", no_args_is_help=True
+)
+
+
+@app.callback()
+def main() -> None:
+    """Autofill: prefill for Vietnamese online service forms."""
+
+
+# Sub-commands: each feature adds its Typer app here.
+# app.add_typer(seed_app, name="seed")      (seed)
+# app.add_typer(forms_app, name="forms")    (forms)
+# app.add_typer(keys_app, name="keys")      (keys)
