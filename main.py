@@ -15,12 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import health, registries
+from autofill.api import health, registries, stats
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.stats.errors import InvalidWindow
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -39,6 +40,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Unauthenticated: (401, "Unauthenticated"),
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+    InvalidWindow: (422, "Invalid window"),
 }
 
 
@@ -130,6 +132,11 @@ def build_state(settings: Settings) -> AppState:
 
 # Features register start-up steps here: each gets the state once it is built.
 STARTUP: list[Callable[[AppState], Any]] = []
+# ... and shutdown steps, run in reverse order before the engine and cache close.
+SHUTDOWN: list[Callable[[AppState], Any]] = []
+
+STARTUP.append(stats.start_stats)
+SHUTDOWN.append(stats.stop_stats)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,6 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for step in reversed(SHUTDOWN):
+                result = step(state)
+                if hasattr(result, "__await__"):
+                    await result
             await state.reader.close()
             await state.cache.close()
             state.engine.dispose()
@@ -171,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(stats.router)
     return app
 
 
