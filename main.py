@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
 from autofill.api import health, portal, registries, stats
+from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
@@ -112,7 +114,10 @@ def build_state(settings: Settings) -> AppState:
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
     reader = make_reader(settings.database_url)
     cache = make_cache(
-        settings.redis_url, max_items=settings.cache_size, ttl_seconds=settings.cache_ttl_seconds
+        settings.redis_url,
+        max_items=settings.cache_size,
+        ttl_seconds=settings.cache_ttl_seconds,
+        namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
     )
     registry = RegistryService(engine=engine, reader=reader, cache=cache)
     return AppState(
@@ -172,6 +177,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
     app.include_router(health.router)
     app.include_router(registries.router)
     app.include_router(stats.router)
@@ -194,9 +204,16 @@ def serve(settings: Settings | None = None) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level="info",
+            server_header=False,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            server_header=False,
+        )
 
 
 def cli() -> None:
