@@ -14,11 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
+from autofill.api import forms as forms_api
 from autofill.api import health, registries
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.forms_setup import start_forms
+from forms import errors as form_errors
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -37,6 +40,11 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Unauthenticated: (401, "Unauthenticated"),
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+    form_errors.InvalidFormSchema: (422, "Invalid form schema"),
+    form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
+    form_errors.FormNotFound: (404, "Form not found"),
+    form_errors.FormRetired: (410, "Form retired"),
+    form_errors.FormConflict: (409, "Conflict"),
 }
 
 
@@ -51,6 +59,7 @@ async def _domain_error(request: Request, exc: Exception) -> Any:
     status, title = _status_for(exc)
     errors = [
         {"pointer": p.pointer, "detail": p.detail, "code": p.code}
+        | ({"suggestion": p.suggestion} if getattr(p, "suggestion", None) else {})
         for p in getattr(exc, "problems", [])
     ]
     if isinstance(exc, registry_errors.InvalidIdentifier) and not errors:
@@ -125,6 +134,7 @@ def build_state(settings: Settings) -> AppState:
 
 # Features register start-up steps here: each gets the state once it is built.
 STARTUP: list[Callable[[AppState], Any]] = []
+STARTUP.append(start_forms)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -156,11 +166,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_exception_handler(cls, _domain_error)
     app.add_exception_handler(registry_errors.RegistryError, _domain_error)
     app.add_exception_handler(autofill_errors.AutofillError, _domain_error)
+    app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(forms_api.router)
     return app
 
 
