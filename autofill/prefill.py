@@ -98,6 +98,11 @@ class PrefillContext:
     request_id: str
     overwrite: bool
 
+    @property
+    def version(self) -> int:
+        """The form version (alias of `form_version`)."""
+        return self.form_version
+
 
 @dataclass(slots=True)
 class PrefillResult:
@@ -110,6 +115,11 @@ class PrefillResult:
     coverage: dict[str, Any]
     subjects: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        """The form version (alias of `form_version`)."""
+        return self.form_version
 
     def body(self) -> dict[str, Any]:
         """The response document."""
