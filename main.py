@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
 from autofill.api import forms as forms_api
-from autofill.api import health, registries, stats
+from autofill.api import health, portal, registries, stats
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
@@ -147,6 +147,8 @@ SHUTDOWN: list[Callable[[AppState], Any]] = []
 STARTUP.append(stats.start_stats)
 SHUTDOWN.append(stats.stop_stats)
 STARTUP.append(start_forms)
+STARTUP.append(portal.start_portal)
+SHUTDOWN.append(portal.stop_portal)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -195,6 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registries.router)
     app.include_router(forms_api.router)
     app.include_router(stats.router)
+    if settings.should_serve_portal:
+        portal.mount_portal(app)
     return app
 
 

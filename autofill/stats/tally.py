@@ -49,7 +49,8 @@ def _envelopes(fields: Any) -> Iterable[Any]:
 
 
 def tally_of(context: Any, result: Any) -> PrefillTally:
-    """Count a prefill result: its coverage, its fields by status, filled fields by registry."""
+    """Count a prefill (`autofill.prefill.PrefillContext`, `PrefillResult`, or their JSON):
+    its coverage, its fields by status, its filled fields by source registry."""
     statuses: dict[str, int] = {}
     by_registry: dict[str, int] = {}
     for envelope in _envelopes(_get(result, "fields")):
@@ -60,8 +61,8 @@ def tally_of(context: Any, result: Any) -> PrefillTally:
             by_registry[registry] = by_registry.get(registry, 0) + 1
     coverage = _get(result, "coverage")
     return PrefillTally(
-        form_id=str(_get(result, "form_id") or _get(context, "form_id")),
-        form_version=int(_get(result, "version") or _get(context, "version") or 1),
+        form_id=str(_get(context, "form_id") or _get(result, "form_id")),
+        form_version=int(_get(context, "form_version") or _get(result, "form_version") or 1),
         fields_total=int(_get(coverage, "total", 0)),
         fields_filled=int(_get(coverage, "filled", 0)),
         fields_missing=statuses.get("missing", 0),

@@ -23,7 +23,7 @@ class TestTallyOf:
     def test_counts_statuses_and_source_registries(self) -> None:
         result = {
             "form_id": "business-change",
-            "version": 3,
+            "form_version": 3,
             "fields": {
                 "a": envelope("filled", "business"),
                 "b": envelope("filled", "business"),
@@ -45,7 +45,7 @@ class TestTallyOf:
     def test_reads_objects_and_takes_the_form_from_the_context(self) -> None:
         fields = [SimpleNamespace(status="filled", source=SimpleNamespace(registry="citizen"))]
         result = SimpleNamespace(fields=fields, coverage=SimpleNamespace(filled=1, total=4))
-        tally = tally_of(SimpleNamespace(form_id="ct01", version=2), result)
+        tally = tally_of(SimpleNamespace(form_id="ct01", form_version=2), result)
         assert (tally.form_id, tally.form_version) == ("ct01", 2)
         assert (tally.citizen_filled, tally.business_filled) == (1, 0)
         assert tally.counters()["business_prefills"] == 0
