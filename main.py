@@ -14,11 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import health, registries
+from autofill.api import admin, health, registries
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.demo import seed_demo
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -125,6 +126,7 @@ def build_state(settings: Settings) -> AppState:
 
 # Features register start-up steps here: each gets the state once it is built.
 STARTUP: list[Callable[[AppState], Any]] = []
+STARTUP.append(seed_demo)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(admin.router)
     return app
 
 
