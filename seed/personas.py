@@ -35,6 +35,21 @@ class Persona:
     name: str
     covers: str
 
+    @property
+    def personal_id(self) -> str | None:
+        """The identifier when the persona is a citizen."""
+        return self.identifier if self.registry == "citizen" else None
+
+    @property
+    def enterprise_code(self) -> str | None:
+        """The identifier when the persona is a business."""
+        return self.identifier if self.registry == "business" else None
+
+    @property
+    def description(self) -> str:
+        """The edge case it covers (alias of `covers`)."""
+        return self.covers
+
 
 PERSONAS: tuple[Persona, ...] = (
     Persona("typical_adult", "citizen", "001085004512", "Nguyễn Văn An",
