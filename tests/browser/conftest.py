@@ -106,13 +106,19 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(chromium: str, tmp_path_factory) -> Iterator[LiveServer]:
     """The service with the portal on, over a seeded SQLite registry."""
-    database = tmp_path_factory.mktemp("browser") / "registry.db"
+    from autofill.database import migrate
+    from registries.database import make_engine
+    from seed.loader import seed_registry
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'registry.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    seed_registry(url, citizens=300, businesses=40, seed=2019)
     settings = Settings(
-        database_url=f"sqlite:///{database}",
+        database_url=url,
         admin_key=ADMIN_KEY,
-        seed_demo=True,
-        demo_citizens=300,
-        demo_businesses=40,
+        seed_demo=False,
         portal_enabled=True,
         _env_file=None,  # type: ignore[call-arg]
     )
