@@ -104,19 +104,15 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium: str, tmp_path_factory) -> Iterator[LiveServer]:
-    """The service with the portal on, over a seeded SQLite registry."""
-    from autofill.database import migrate
-    from registries.database import make_engine
-    from seed.loader import seed_registry
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'registry.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    seed_registry(url, citizens=300, businesses=40, seed=2019)
+def live_server(
+    chromium: str, seeded_sqlite_template: Path, tmp_path_factory
+) -> Iterator[LiveServer]:
+    """The service with the portal on, over a copy of the suite's seeded SQLite registry
+    (personas plus 300 citizens and 40 businesses)."""
+    database = tmp_path_factory.mktemp("browser") / "registry.db"
+    shutil.copyfile(seeded_sqlite_template, database)
     settings = Settings(
-        database_url=url,
+        database_url=f"sqlite:///{database}",
         admin_key=ADMIN_KEY,
         seed_demo=False,
         portal_enabled=True,

@@ -131,7 +131,39 @@ def test_prefill_submit_and_count(live_server, page, phone) -> None:
     row = page.locator(f'#forms-table tr[data-form="{FORM}"]')
     assert int(row.locator(".prefills").inner_text()) == counted_before + 2
     assert coverage_prefills(api, FORM) == counted_before + 2
+
+    # Other services' traffic (through the API, as their portals would) shows up beside it.
+    others = prefill_every_other_form(api)
+    page.goto(f"{live_server.url}/stats?range=24h")
+    for form_id in others:
+        assert page.locator(f'#forms-table tr[data-form="{form_id}"]').count() == 1, form_id
+    value = page.locator("#indicator-services_using_business_registry .value").inner_text()
+    assert value != "—"
     save_screenshot(page, "dashboard", publish=True)
+
+
+def prefill_every_other_form(api) -> list[str]:
+    """Prefill each catalog form but ct01 once, through the API, for seed personas."""
+    people = {
+        "citizen": persona("spouse").identifier,
+        "business": persona("two_representatives").identifier,
+    }
+    done = []
+    for item in api.get("/v1/forms").json()["items"]:
+        if item["id"] == FORM:
+            continue
+        schema = api.get(f"/v1/forms/{item['id']}").json()
+        subjects = {
+            name: people[s["registry"]]
+            for name, s in schema["subjects"].items()
+            if not s.get("from") and not s.get("optional")
+        }
+        r = api.post(
+            f"/v1/forms/{item['id']}/prefill", json={"subjects": subjects, "purpose": "demo"}
+        )
+        assert r.status_code == 200, (item["id"], r.text)
+        done.append(item["id"])
+    return done
 
 
 def test_dashboard_shows_both_indicators_with_targets(live_server, page) -> None:
