@@ -64,6 +64,7 @@ class ServiceClient:
             timeout=30.0,
         )
         self._app = app
+        self._can_verify: bool | None = None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
         response = await self._http.request(method, path, **kwargs)
@@ -88,10 +89,10 @@ class ServiceClient:
 
     def can_verify(self) -> bool:
         """Whether the service has the submission check (`POST /v1/forms/{id}/verify`)."""
-        return any(
-            getattr(route, "path", None) == "/v1/forms/{form_id}/verify"
-            for route in getattr(self._app, "routes", [])
-        )
+        if self._can_verify is None:
+            paths = self._app.openapi().get("paths", {}) if hasattr(self._app, "openapi") else {}
+            self._can_verify = "/v1/forms/{form_id}/verify" in paths
+        return self._can_verify
 
     async def verify(
         self, form_id: str, token: str, values: dict[str, Any], subjects: dict[str, str]
