@@ -46,10 +46,14 @@ class ApiAnswer:
             return str(self.body.get("detail") or self.body.get("title") or "")
         return f"HTTP {self.status}"
 
-    def problem_pointers(self) -> dict[str, str]:
-        """JSON pointer → detail for each located problem of an error answer."""
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(JSON pointer, code, detail) for each located problem of an error answer."""
         errors = self.body.get("errors") if isinstance(self.body, dict) else None
-        return {e.get("pointer", ""): e.get("detail", "") for e in errors or []}
+        return [
+            (str(e.get("pointer", "")), str(e.get("code") or ""), str(e.get("detail", "")))
+            for e in errors or []
+            if isinstance(e, dict)
+        ]
 
 
 class ServiceClient:
