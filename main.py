@@ -15,13 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
+from autofill.api import admin, health, portal, registries, stats
 from autofill.api import forms as forms_api
-from autofill.api import health, portal, registries, stats
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.demo import seed_demo
 from autofill.forms_setup import start_forms
 from autofill.stats.errors import InvalidWindow
 from forms import errors as form_errors
@@ -144,6 +145,7 @@ STARTUP: list[Callable[[AppState], Any]] = []
 # ... and shutdown steps, run in reverse order before the engine and cache close.
 SHUTDOWN: list[Callable[[AppState], Any]] = []
 
+STARTUP.append(seed_demo)
 STARTUP.append(stats.start_stats)
 SHUTDOWN.append(stats.stop_stats)
 STARTUP.append(start_forms)
@@ -195,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(admin.router)
     app.include_router(forms_api.router)
     app.include_router(stats.router)
     if settings.should_serve_portal:

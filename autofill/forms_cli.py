@@ -184,7 +184,9 @@ def coverage_rows(
                     if name in cases or not form.subjects[name].optional
                 }
                 ids = {name: persona(key).identifier for name, key in subjects.items()}
-                request = PrefillRequest(subjects=ids, purpose="coverage report")
+                request = PrefillRequest.model_validate(
+                    {"subjects": ids, "purpose": "coverage report"}
+                )
                 body = await engine.prefill(form.id, request, principal=ADMIN)
                 rows.append(
                     {
@@ -224,4 +226,3 @@ def coverage(
             r["form"], who, str(r["filled"]), str(r["total"]), f"{r['ratio']:.0%}", str(r["mapped"])
         )
     out.print(table)
-
