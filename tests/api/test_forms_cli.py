@@ -74,3 +74,14 @@ def test_suggest(tmp_path: Path) -> None:
     result = runner.invoke(app, ["forms", "suggest", str(doc)])
     assert result.exit_code == 0
     assert "person.birth_date" in result.output
+
+
+def test_coverage_per_catalog_form_for_the_personas(seeded_settings) -> None:  # type: ignore[no-untyped-def]
+    from autofill.forms_cli import coverage_rows
+
+    rows = coverage_rows(seeded_settings, "typical_adult", "two_representatives")
+    assert {r["form"] for r in rows} == {p.stem for p in catalog_files()}
+    for r in rows:
+        # The e-government target: at least 20% of a form filled automatically.
+        assert r["ratio"] >= 0.2, r
+        assert 0 < r["filled"] <= r["mapped"] <= r["total"]
