@@ -1,5 +1,5 @@
 """Two real worker processes on one database (and, on PostgreSQL, one Redis): an edit
-through one is what the other serves next, every time."""
+through one is what the other serves next, by prefill and by lookup, every time."""
 
 from __future__ import annotations
 
@@ -43,16 +43,22 @@ def test_an_edit_through_one_worker_is_read_through_the_other(
         ready = http.get(f"{b}/readyz").json()
         if backend == "postgresql" and redis_url:
             assert ready["cache_backend"] == "memory+redis"
+        prefill = {"subjects": {"applicant": PID}, "purpose": "Đăng ký cư trú"}
         for i in range(40):
             # Both workers hold the record in every tier before the edit ...
             for base in (a, b, b):
                 assert http.get(f"{base}/v1/citizens/{PID}").status_code == 200
+                assert http.post(f"{base}/v1/forms/ct01/prefill", json=prefill).status_code == 200
             name = f"Nguyễn Văn Lần {i}"
             writer, reader = (a, b) if i % 2 == 0 else (b, a)
             r = http.patch(f"{writer}/v1/citizens/{PID}", json={"full_name": name})
             assert r.status_code == 200, r.text
-            # ... and the very next read through the other one shows the edit.
-            assert http.get(f"{reader}/v1/citizens/{PID}").json()["full_name"] == name
+            # ... and the very next prefill or lookup through the other one shows the edit.
+            if i % 4 < 2:
+                r = http.post(f"{reader}/v1/forms/ct01/prefill", json=prefill)
+                assert r.json()["fields"]["full_name"]["value"] == name
+            else:
+                assert http.get(f"{reader}/v1/citizens/{PID}").json()["full_name"] == name
         r = http.delete(f"{a}/v1/citizens/{PID}")
         assert r.status_code == 204
         assert http.get(f"{b}/v1/citizens/{PID}").status_code == 404
