@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
@@ -98,12 +100,54 @@ async def _validation_error(request: Request, exc: Exception) -> Any:
 async def _http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return problem(exc.status_code, detail, detail, code=f"http_{exc.status_code}", headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the target resource answers, as documented (each method is its own
+    route here, so Starlette's own `Allow` names only the first route it tried)."""
+    from starlette.routing import compile_path
+
+    path = request.scope.get("path", "")
+    matches = [
+        (template.count("{"), operations)
+        for template, operations in request.app.openapi().get("paths", {}).items()
+        if compile_path(template)[0].match(path)
+    ]
+    fewest = min((params for params, _ in matches), default=0)  # literal segments win
+    methods = {
+        method.upper()
+        for params, operations in matches
+        if params == fewest
+        for method in operations
+        if method != "parameters"
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+# Database failures that reach the app from any route (not only the registry's own
+# reader): the database is down, restarting, locked or out of connections → 503.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.TimeoutError,
+    sqlite3.OperationalError,
+)
+
+
+async def _database_down(request: Request, exc: Exception) -> Any:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return problem(
-        exc.status_code,
-        detail,
-        detail,
-        code=f"http_{exc.status_code}",
-        headers=getattr(exc, "headers", None),
+        503,
+        "Database unavailable",
+        "the database cannot be reached just now; retry shortly",
+        code="database_unavailable",
+        headers={"Retry-After": "5"},
     )
 
 
@@ -125,6 +169,8 @@ def build_state(settings: Settings) -> AppState:
     reader = make_reader(settings.database_url)
     cache = make_cache(
         settings.redis_url,
+        shared_database=not settings.embedded,
+        workers=settings.workers,
         max_items=settings.cache_size,
         ttl_seconds=settings.cache_ttl_seconds,
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
@@ -161,6 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.services = state
+        await state.cache.start()
         for step in STARTUP:
             result = step(state)
             if hasattr(result, "__await__"):
@@ -189,6 +236,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for cls in DATABASE_DOWN:
+        app.add_exception_handler(cls, _database_down)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(
         RequestGuard,

@@ -24,13 +24,15 @@ from autofill.api.state import AppState
 from autofill.api.stats import get_stats
 from autofill.portal import dashboard, personas
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.messages import identifier_message
+from autofill.portal.submission import submitted_values
+from autofill.portal.text import present
 from autofill.portal.views import (
     coverage_of,
-    display_text,
     is_form_id,
     root_subjects,
     sections_of,
-    submitted_values,
+    submission_token,
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -159,11 +161,12 @@ async def portal_prefill(request: Request, state: StateDep) -> Response:
             entered[subject.name] = raw
     answer = await client.prefill(form_id, entered, PURPOSE.format(form=form_id))
     if not answer.ok:
-        errors = {
-            pointer.removeprefix("/subjects/"): detail
-            for pointer, detail in answer.problem_pointers().items()
-        }
-        message = _failure_message(answer.status, answer.problem_detail())
+        registries = {s.name: s.registry for s in root_subjects(schema)}
+        errors = {}
+        for pointer, code, detail in answer.problems():
+            name = pointer.removeprefix("/subjects/")
+            errors[name] = identifier_message(code, registries.get(name, ""), detail)
+        message = _failure_message(answer.status)
         return await _index(
             request,
             state,
@@ -180,22 +183,22 @@ async def portal_prefill(request: Request, state: StateDep) -> Response:
         "sections": sections_of(schema, result),
         "coverage": coverage_of(result),
         "entered": entered,
-        "token": result.get("token") or (result.get("submission") or {}).get("token"),
+        "token": submission_token(result),
         "can_verify": client.can_verify(),
     }
     return _page(request, "form.html", context)
 
 
-def _failure_message(status: int, detail: str) -> str:
+def _failure_message(status: int) -> str:
     if status == 404:
         return "Không tìm thấy hồ sơ với số định danh / mã số thuế đã nhập."
     if status == 422:
-        return "Số định danh hoặc mã số thuế chưa hợp lệ: " + detail
+        return "Số định danh hoặc mã số thuế chưa hợp lệ: xem hướng dẫn dưới ô nhập."
     if status == 429:
         return "Có quá nhiều yêu cầu; vui lòng thử lại sau ít phút."
     if status == 503:
         return "Hệ thống CSDL tạm thời không truy cập được; vui lòng thử lại sau."
-    return "Không điền sẵn được biểu mẫu: " + detail
+    return f"Không điền sẵn được biểu mẫu (lỗi {status})."
 
 
 @router.post("/submit", response_class=HTMLResponse)
@@ -227,25 +230,21 @@ async def portal_submit(request: Request, state: StateDep) -> Response:
             "key": f["key"],
             "label": f["label"],
             "required": bool(f.get("required")),
-            "text": _summary_text(values.get(f["key"])),
+            "text": present(f, values.get(f["key"])),
         }
         for f in schema.get("fields") or []
     ]
+    missing_required = [row["label"] for row in summary if row["required"] and not row["text"]]
     context = {
         "schema": schema,
         "summary": summary,
+        "missing_required": missing_required,
         "labels": labels,
         "verdict": verdict,
         "can_verify": client.can_verify(),
     }
     status = 200 if verdict is None or verdict.ok else verdict.status
     return _page(request, "result.html", context, status)
-
-
-def _summary_text(value: Any) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return f"{len(value)} mục"
-    return display_text(value)
 
 
 @router.get("/stats", response_class=HTMLResponse)

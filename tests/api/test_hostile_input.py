@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 
 import orjson
@@ -10,30 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autofill.api.guard import RequestGuard, json_depth
+from tests.integration.servers import run_async
+from tests.records import citizen
 
 PROBLEM = "application/problem+json"
 PID = "001089012345"  # Hà Nội, male, born 1989
-
-
-def citizen(pid: str = PID, **changes: object) -> dict[str, object]:
-    """A minimal valid citizen record."""
-    place = {"text": "Hà Nội"}
-    doc: dict[str, object] = {
-        "personal_id": pid,
-        "full_name": "Nguyễn Văn An",
-        "birth_date": "1989-05-04",
-        "sex": "male",
-        "birth_place": place,
-        "birth_registration_place": place,
-        "hometown": place,
-        "ethnicity": {"code": "01", "name": "Kinh"},
-        "religion": "Không",
-        "nationality": {"code": "VN", "name": "Việt Nam"},
-        "marital_status": "single",
-        "updated_at": "2025-01-01T00:00:00+00:00",
-    }
-    doc.update(changes)
-    return doc
 
 
 def assert_problem(r, status: int) -> dict:
@@ -104,7 +84,7 @@ class TestBodyLimit:
             sent.append(message)
 
         scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
-        asyncio.run(guard(scope, receive, send))
+        run_async(guard(scope, receive, send))
         assert not reached
         assert sent[0]["status"] == 413
         assert pulled == 3  # stopped reading at the first chunk past the limit
