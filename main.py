@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -14,11 +15,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import health, registries
+from autofill.api import admin, health, portal, registries, stats
+from autofill.api import forms as forms_api
+from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.demo import seed_demo
+from autofill.forms_setup import start_forms
+from autofill.stats.errors import InvalidWindow
+from forms import errors as form_errors
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -38,6 +45,12 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Unauthenticated: (401, "Unauthenticated"),
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+    form_errors.InvalidFormSchema: (422, "Invalid form schema"),
+    form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
+    form_errors.FormNotFound: (404, "Form not found"),
+    form_errors.FormRetired: (410, "Form retired"),
+    form_errors.FormConflict: (409, "Conflict"),
+    InvalidWindow: (422, "Invalid window"),
 }
 
 
@@ -52,6 +65,7 @@ async def _domain_error(request: Request, exc: Exception) -> Any:
     status, title = _status_for(exc)
     errors = [
         {"pointer": p.pointer, "detail": p.detail, "code": p.code}
+        | ({"suggestion": p.suggestion} if getattr(p, "suggestion", None) else {})
         for p in getattr(exc, "problems", [])
     ]
     if isinstance(exc, registry_errors.InvalidIdentifier) and not errors:
@@ -111,7 +125,10 @@ def build_state(settings: Settings) -> AppState:
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
     reader = make_reader(settings.database_url)
     cache = make_cache(
-        settings.redis_url, max_items=settings.cache_size, ttl_seconds=settings.cache_ttl_seconds
+        settings.redis_url,
+        max_items=settings.cache_size,
+        ttl_seconds=settings.cache_ttl_seconds,
+        namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
     )
     registry = RegistryService(engine=engine, reader=reader, cache=cache)
     return AppState(
@@ -126,6 +143,15 @@ def build_state(settings: Settings) -> AppState:
 
 # Features register start-up steps here: each gets the state once it is built.
 STARTUP: list[Callable[[AppState], Any]] = []
+# ... and shutdown steps, run in reverse order before the engine and cache close.
+SHUTDOWN: list[Callable[[AppState], Any]] = []
+
+STARTUP.append(seed_demo)
+STARTUP.append(stats.start_stats)
+SHUTDOWN.append(stats.stop_stats)
+STARTUP.append(start_forms)
+STARTUP.append(portal.start_portal)
+SHUTDOWN.append(portal.stop_portal)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -143,6 +169,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for step in reversed(SHUTDOWN):
+                result = step(state)
+                if hasattr(result, "__await__"):
+                    await result
             await state.reader.close()
             await state.cache.close()
             state.engine.dispose()
@@ -157,11 +187,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_exception_handler(cls, _domain_error)
     app.add_exception_handler(registry_errors.RegistryError, _domain_error)
     app.add_exception_handler(autofill_errors.AutofillError, _domain_error)
+    app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(admin.router)
+    app.include_router(forms_api.router)
+    app.include_router(stats.router)
+    if settings.should_serve_portal:
+        portal.mount_portal(app)
     return app
 
 
@@ -179,9 +220,16 @@ def serve(settings: Settings | None = None) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level="info",
+            server_header=False,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            server_header=False,
+        )
 
 
 def cli() -> None:
