@@ -130,16 +130,37 @@ def covers(query_words: Sequence[str], name_fold: str) -> bool:
 _ORDER = {"exact": 0, "accents": 1, "fuzzy": 2, "missing": 3}
 
 
-def word_match(query: NameKeys, tone: str, fold: str) -> str:
-    """How one word of a record's name is matched by the query's words."""
-    if tone in query.tone:
-        return "exact"
-    if fold in query.fold:
-        return "accents"
+def _pair_kind(query_tone: str, query_fold: str, tone: str, fold: str) -> tuple[int, int]:
+    """(kind rank, edit distance) of a query word against a record word; rank 3 = no match."""
+    if tone == query_tone:
+        return 0, 0
+    if fold == query_fold:
+        return 1, 0
     limit = 1 if len(fold) <= 4 else 2
-    if any(OSA.distance(fold, q, score_cutoff=limit) <= limit for q in query.fold):
-        return "fuzzy"
-    return "missing"
+    distance = OSA.distance(fold, query_fold, score_cutoff=limit)
+    return (2, distance) if distance <= limit else (3, 0)
+
+
+def word_matches(query: NameKeys, tones: Sequence[str], folds: Sequence[str]) -> list[str]:
+    """How each word of a record's name is matched, pairing query words one to one (best
+    pairs first, then the nearer position)."""
+    pairs = sorted(
+        (_pair_kind(qt, qf, t, f), abs(i - j), i, j)
+        for i, (t, f) in enumerate(zip(tones, folds, strict=True))
+        for j, (qt, qf) in enumerate(zip(query.tone, query.fold, strict=True))
+    )
+    kinds = ["missing"] * len(folds)
+    used_words, used_query = set(), set()
+    for (rank, _), _, i, j in pairs:
+        if rank == 3 or i in used_words or j in used_query:
+            continue
+        kinds[i] = _KINDS[rank]
+        used_words.add(i)
+        used_query.add(j)
+    return kinds
+
+
+_KINDS = ("exact", "accents", "fuzzy", "missing")
 
 
 def _combine(kinds: list[str]) -> str:
@@ -153,7 +174,7 @@ def _combine(kinds: list[str]) -> str:
 def citizen_parts(query: NameKeys, name_tone: str, name_fold: str) -> dict[str, str]:
     """Which parts of a citizen's name (surname, middle, given) the query matched, and how."""
     tones, folds = name_tone.split(), name_fold.split()
-    kinds = [word_match(query, t, f) for t, f in zip(tones, folds, strict=True)]
+    kinds = word_matches(query, tones, folds)
     if len(kinds) == 1:
         return {"given": kinds[0]}
     parts = {"surname": kinds[0], "given": kinds[-1]}
