@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
@@ -108,6 +110,27 @@ async def _http_error(request: Request, exc: Exception) -> Any:
     )
 
 
+# Database failures that reach the app from any route (not only the registry's own
+# reader): the database is down, restarting, locked or out of connections → 503.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.TimeoutError,
+    sqlite3.OperationalError,
+)
+
+
+async def _database_down(request: Request, exc: Exception) -> Any:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        503,
+        "Database unavailable",
+        "the database cannot be reached just now; retry shortly",
+        code="database_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -126,6 +149,8 @@ def build_state(settings: Settings) -> AppState:
     reader = make_reader(settings.database_url)
     cache = make_cache(
         settings.redis_url,
+        shared_database=not settings.embedded,
+        workers=settings.workers,
         max_items=settings.cache_size,
         ttl_seconds=settings.cache_ttl_seconds,
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
@@ -162,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.services = state
+        await state.cache.start()
         for step in STARTUP:
             result = step(state)
             if hasattr(result, "__await__"):
@@ -190,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for cls in DATABASE_DOWN:
+        app.add_exception_handler(cls, _database_down)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(
         RequestGuard,
