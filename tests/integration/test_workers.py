@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from autofill.database import migrate
@@ -86,3 +87,35 @@ def test_a_real_server_sends_no_server_header_and_no_traceback(
             headers={"content-type": "application/json"},
         )
         assert chunked.status_code == 413
+
+
+def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
+    database_url: str, redis_url: str | None, tmp_path
+) -> None:
+    """What `autofill seed` does after writing the database behind the workers' backs."""
+    from autofill.caching import clear_record_caches
+    from autofill.config import Settings
+
+    prepare(database_url)
+    with (
+        workers(1, worker_env(database_url, redis_url), tmp_path) as (a,),
+        httpx.Client(headers=AUTH, timeout=10) as http,
+    ):
+        assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
+        assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Không"
+        engine = make_engine(database_url)
+        with engine.begin() as conn:  # behind the service's back, as a bulk load does
+            conn.execute(
+                text("UPDATE citizens SET doc = REPLACE(doc, :old, :new) WHERE personal_id = :pid"),
+                {"old": '"religion":"Không"', "new": '"religion":"Phật giáo"', "pid": PID},
+            )
+        engine.dispose()
+        settings = Settings(
+            database_url=database_url,
+            redis_url=redis_url,
+            admin_key="test-admin-key-0123456789",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        shared = clear_record_caches(settings)
+        assert shared == (redis_url is not None and "postgresql" in database_url)
+        assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Phật giáo"
