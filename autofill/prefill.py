@@ -185,6 +185,8 @@ class PrefillService:
             raise Forbidden(f"this key may not use form '{form_id}'")
         form = await self.forms.compiled(form_id, version)
         ids = self._root_ids(form, request.subjects)
+        if request.values:
+            _check_values(form, request.values)
         docs, refs = await self._resolve(form, ids)
         result, released = self._fill(form, docs, refs, request)
         if observers:
@@ -326,6 +328,23 @@ class PrefillService:
         subjects = {name: ref.status for name, ref in refs.items()}
         result = PrefillResult(form.id, form.version, form.schema.title, fields, coverage, subjects)
         return result, tuple(released)
+
+
+def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:
+    keys = {f.key for f in form.fields}
+    unknown = [k for k in values if k not in keys]
+    if unknown:
+        raise InvalidPrefillRequest(
+            f"form '{form.id}' has no field '{unknown[0]}'",
+            problems=[
+                FormProblem(
+                    f"/values/{k.replace('~', '~0').replace('/', '~1')}",
+                    "no such field",
+                    "unknown_field",
+                )
+                for k in unknown
+            ],
+        )
 
 
 def _envelope(
