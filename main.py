@@ -14,9 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import health, registries
+from autofill.api import audit, health, keys, registries, verify
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
+from autofill.api.trust import start_trust, stop_trust
 from autofill.config import Settings
 from autofill.database import migrate
 from registries import errors as registry_errors
@@ -37,6 +38,11 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Unauthenticated: (401, "Unauthenticated"),
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+    autofill_errors.KeyNotFound: (404, "API key not found"),
+    autofill_errors.InvalidRequest: (422, "Invalid request"),
+    autofill_errors.InvalidToken: (422, "Invalid submission token"),
+    autofill_errors.TokenExpired: (410, "Submission token expired"),
+    autofill_errors.RateLimited: (429, "Too many requests"),
 }
 
 
@@ -58,6 +64,7 @@ async def _domain_error(request: Request, exc: Exception) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
+    headers = {**(headers or {}), **getattr(exc, "headers", {})} or None
     detail = getattr(exc, "detail", str(exc))
     return problem(
         status, title, detail, code=getattr(exc, "code", "error"), errors=errors, headers=headers
@@ -124,7 +131,9 @@ def build_state(settings: Settings) -> AppState:
 
 
 # Features register start-up steps here: each gets the state once it is built.
-STARTUP: list[Callable[[AppState], Any]] = []
+STARTUP: list[Callable[[AppState], Any]] = [start_trust]
+# Shut-down steps, run in reverse order before the engine closes (flush the audit log).
+SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -142,6 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for stop in reversed(SHUTDOWN):
+                result = stop(state)
+                if hasattr(result, "__await__"):
+                    await result
             await state.reader.close()
             await state.cache.close()
             state.engine.dispose()
@@ -161,6 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(keys.router)
+    app.include_router(audit.router)
+    app.include_router(verify.router)
     return app
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from autofill.keys_cli import app as keys_app
+
 app = typer.Typer(
     help="Autofill: prefill for Vietnamese online service forms.", no_args_is_help=True
 )
@@ -17,4 +19,4 @@ def main() -> None:
 # Sub-commands: each feature adds its Typer app here.
 # app.add_typer(seed_app, name="seed")      (seed)
 # app.add_typer(forms_app, name="forms")    (forms)
-# app.add_typer(keys_app, name="keys")      (keys)
+app.add_typer(keys_app, name="keys")

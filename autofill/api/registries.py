@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
+from starlette.requests import Request
 from starlette.responses import Response
 
 from autofill.api.dependencies import RegistryDep, RegistryReader, RegistryWriter
+from autofill.api.releases import EDIT_RESPONSES, answer_edit, release_page, release_record
 from autofill.api.schemas import PROBLEM_RESPONSES
 from registries.identifiers import PersonalId, TaxCode
 from registries.schemas import BusinessRecord, CitizenRecord
@@ -37,10 +39,10 @@ def _page(docs: list[bytes], next_cursor: str | None) -> Response:
     tags=["registries"],
 )
 async def get_citizen(
-    personal_id: CitizenKey, registry: RegistryDep, _: RegistryReader
+    personal_id: CitizenKey, request: Request, reader: RegistryReader
 ) -> Response:
-    """One citizen of the population registry."""
-    return _json(await registry.get_doc("citizen", personal_id))
+    """One citizen of the population registry (audited)."""
+    return _json(await release_record(request, reader, "citizen", personal_id))
 
 
 @router.get(
@@ -49,25 +51,37 @@ async def get_citizen(
     response_model=BusinessRecord,
     tags=["registries"],
 )
-async def get_business(code: BusinessKey, registry: RegistryDep, _: RegistryReader) -> Response:
-    """One enterprise, branch or household business."""
-    return _json(await registry.get_doc("business", code))
+async def get_business(code: BusinessKey, request: Request, reader: RegistryReader) -> Response:
+    """One enterprise, branch or household business (audited)."""
+    return _json(await release_record(request, reader, "business", code))
 
 
 @router.get("/citizens", operation_id="list_citizens", tags=["registries"])
 async def list_citizens(
-    registry: RegistryDep, _: RegistryReader, limit: Limit = 50, cursor: Cursor = None
+    request: Request,
+    registry: RegistryDep,
+    reader: RegistryReader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
-    """Citizens in personal-ID order, a page at a time."""
-    return _page(*await registry.list_docs("citizen", cursor=cursor, limit=limit))
+    """Citizens in personal-ID order, a page at a time (audited)."""
+    docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit)
+    await release_page(request, reader, "citizen", docs)
+    return _page(docs, next_cursor)
 
 
 @router.get("/businesses", operation_id="list_businesses", tags=["registries"])
 async def list_businesses(
-    registry: RegistryDep, _: RegistryReader, limit: Limit = 50, cursor: Cursor = None
+    request: Request,
+    registry: RegistryDep,
+    reader: RegistryReader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
-    """Businesses in code order, a page at a time."""
-    return _page(*await registry.list_docs("business", cursor=cursor, limit=limit))
+    """Businesses in code order, a page at a time (audited)."""
+    docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit)
+    await release_page(request, reader, "business", docs)
+    return _page(docs, next_cursor)
 
 
 Record = Annotated[dict[str, Any], Body(description="the whole record")]
@@ -78,26 +92,38 @@ Patch = Annotated[dict[str, Any], Body(description="an RFC 7396 JSON merge patch
     "/citizens/{personal_id}",
     operation_id="put_citizen",
     response_model=CitizenRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def put_citizen(
-    personal_id: CitizenKey, body: Record, registry: RegistryDep, _: RegistryWriter
+    personal_id: CitizenKey,
+    body: Record,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Create or replace a citizen (testers)."""
-    return _json(await registry.replace("citizen", personal_id, body, create=False))
+    doc = await registry.replace("citizen", personal_id, body, create=False)
+    return await answer_edit(request, writer, "citizen", personal_id, doc)
 
 
 @router.patch(
     "/citizens/{personal_id}",
     operation_id="patch_citizen",
     response_model=CitizenRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def patch_citizen(
-    personal_id: CitizenKey, body: Patch, registry: RegistryDep, _: RegistryWriter
+    personal_id: CitizenKey,
+    body: Patch,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Change some attributes of a citizen (testers)."""
-    return _json(await registry.patch("citizen", personal_id, body))
+    doc = await registry.patch("citizen", personal_id, body)
+    return await answer_edit(request, writer, "citizen", personal_id, doc)
 
 
 @router.delete(
@@ -115,26 +141,30 @@ async def delete_citizen(
     "/businesses/{code}",
     operation_id="put_business",
     response_model=BusinessRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def put_business(
-    code: BusinessKey, body: Record, registry: RegistryDep, _: RegistryWriter
+    code: BusinessKey, body: Record, request: Request, registry: RegistryDep, writer: RegistryWriter
 ) -> Response:
     """Create or replace a business (testers)."""
-    return _json(await registry.replace("business", code, body, create=False))
+    doc = await registry.replace("business", code, body, create=False)
+    return await answer_edit(request, writer, "business", code, doc)
 
 
 @router.patch(
     "/businesses/{code}",
     operation_id="patch_business",
     response_model=BusinessRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def patch_business(
-    code: BusinessKey, body: Patch, registry: RegistryDep, _: RegistryWriter
+    code: BusinessKey, body: Patch, request: Request, registry: RegistryDep, writer: RegistryWriter
 ) -> Response:
     """Change some attributes of a business (testers)."""
-    return _json(await registry.patch("business", code, body))
+    doc = await registry.patch("business", code, body)
+    return await answer_edit(request, writer, "business", code, doc)
 
 
 @router.delete(
