@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -14,12 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import audit, health, keys, registries, verify
+from autofill.api import audit, health, keys, portal, registries, stats, verify
+from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.stats.errors import InvalidWindow
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -43,6 +46,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.InvalidToken: (422, "Invalid submission token"),
     autofill_errors.TokenExpired: (410, "Submission token expired"),
     autofill_errors.RateLimited: (429, "Too many requests"),
+    InvalidWindow: (422, "Invalid window"),
 }
 
 
@@ -117,7 +121,10 @@ def build_state(settings: Settings) -> AppState:
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
     reader = make_reader(settings.database_url)
     cache = make_cache(
-        settings.redis_url, max_items=settings.cache_size, ttl_seconds=settings.cache_ttl_seconds
+        settings.redis_url,
+        max_items=settings.cache_size,
+        ttl_seconds=settings.cache_ttl_seconds,
+        namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
     )
     registry = RegistryService(engine=engine, reader=reader, cache=cache)
     return AppState(
@@ -132,8 +139,13 @@ def build_state(settings: Settings) -> AppState:
 
 # Features register start-up steps here: each gets the state once it is built.
 STARTUP: list[Callable[[AppState], Any]] = [start_trust]
-# Shut-down steps, run in reverse order before the engine closes (flush the audit log).
+# ... and shutdown steps, run in reverse order before the engine and cache close.
 SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
+
+STARTUP.append(stats.start_stats)
+SHUTDOWN.append(stats.stop_stats)
+STARTUP.append(portal.start_portal)
+SHUTDOWN.append(portal.stop_portal)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -151,8 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for stop in reversed(SHUTDOWN):
-                result = stop(state)
+            for step in reversed(SHUTDOWN):
+                result = step(state)
                 if hasattr(result, "__await__"):
                     await result
             await state.reader.close()
@@ -172,11 +184,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
     app.include_router(health.router)
     app.include_router(registries.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
     app.include_router(verify.router)
+    app.include_router(stats.router)
+    if settings.should_serve_portal:
+        portal.mount_portal(app)
     return app
 
 
@@ -194,9 +214,16 @@ def serve(settings: Settings | None = None) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level="info",
+            server_header=False,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            server_header=False,
+        )
 
 
 def cli() -> None:

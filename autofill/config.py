@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     cache_size: int = Field(default=100_000, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_json_depth: int = Field(default=32, ge=4, le=512)
     audit_retention_days: int = Field(default=365 * 5, ge=1)
     # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
     # How long a worker trusts its cached key lookup: the bound on revocation delay.

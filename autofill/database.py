@@ -21,7 +21,7 @@ def all_metadata() -> MetaData:
 
     from registries.models import Base
 
-    for module in ("forms.models", "autofill.models"):
+    for module in ("forms.models", "autofill.models", "autofill.stats.models"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

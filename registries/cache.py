@@ -193,10 +193,16 @@ class RedisCache:
         await self._redis.aclose()
 
 
-def make_cache(redis_url: str | None, *, max_items: int, ttl_seconds: int) -> Cache:
-    """The cache for these settings: Redis when a URL is given, else in-process."""
+def make_cache(
+    redis_url: str | None, *, max_items: int, ttl_seconds: int, namespace: str = ""
+) -> Cache:
+    """The cache for these settings: Redis when a URL is given, else in-process.
+
+    `namespace` keeps the entries of different databases apart in a shared Redis.
+    """
     if redis_url:
-        return RedisCache(redis_url, ttl_seconds=ttl_seconds)
+        prefix = f"autofill:rec:{namespace}:" if namespace else "autofill:rec:"
+        return RedisCache(redis_url, ttl_seconds=ttl_seconds, prefix=prefix)
     if max_items <= 0:
         return NullCache()
     return MemoryCache(max_items=max_items, ttl_seconds=ttl_seconds)

@@ -272,7 +272,7 @@ PersonalId = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^0\d{11}$",
+            "pattern": r"^0[0-9]{11}$",
             "description": "12-digit personal identification number (số định danh cá nhân)",
             "examples": ["001089012345"],
         }

@@ -5,15 +5,43 @@ form schemas reference them (DESIGN §5). Stored documents have exactly this sha
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from registries.identifiers import PersonalId, Sex, TaxCode
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Phone = Annotated[str, StringConstraints(pattern=r"^0\d{9}$")]
+# Characters a name or address never holds: controls, invisible format characters
+# (zero-width, bidi overrides, BOM, soft hyphen, tags), lone surrogates, private use.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ue000-\uf8ff"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def _visible_nfc(value: str) -> str:
+    """Text in NFC (so "Nguyễn" typed decomposed is the same name), without invisibles."""
+    found = _INVISIBLE.search(value)
+    if found:
+        raise PydanticCustomError(
+            "invisible_character",
+            "contains the invisible or control character U+{cp:04X} at position {pos}",
+            {"cp": ord(found.group()), "pos": found.start()},
+        )
+    return unicodedata.normalize("NFC", value)
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_visible_nfc),
+]
+Phone = Annotated[str, StringConstraints(pattern=r"^0[0-9]{9}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
 
@@ -25,9 +53,9 @@ class Address(_Record):
     """A structured address on the current two-level units."""
 
     line: Text | None = Field(None, description="house number, street, hamlet")
-    ward_code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    ward_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
     ward_name: Text
-    province_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    province_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
     province_name: Text
     text: Text = Field(description="the rendered full address")
 
@@ -78,7 +106,7 @@ class HouseholdMember(_Record):
 class Household(_Record):
     """The household the citizen belongs to (hộ gia đình)."""
 
-    id: Annotated[str, StringConstraints(pattern=r"^HK\d{10}$")]
+    id: Annotated[str, StringConstraints(pattern=r"^HK[0-9]{10}$")]
     head_personal_id: PersonalId
     head_full_name: Text
     relation_to_head: Text
@@ -126,7 +154,7 @@ class CitizenRecord(_Record):
     religion: Text
     nationality: CodeName
     blood_group: Literal["O", "A", "B", "AB"] | None = None
-    old_id_number: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = None
+    old_id_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")] | None = None
     id_card: IdCard | None = None
     permanent_address: Address | None = None
     temporary_address: Address | None = None
@@ -208,7 +236,7 @@ class Owner(_Record):
 class BusinessLine(_Record):
     """A business line by its level-4 VSIC code; exactly one is main."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     name: Text
     is_main: bool
     vsic_version: str = "2018"

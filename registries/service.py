@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import re
 from typing import Any
 
 import orjson
@@ -36,6 +37,8 @@ _MODELS: dict[str, type[CitizenRecord] | type[BusinessRecord]] = {
     "business": BusinessRecord,
 }
 _KEY_FIELD = {"citizen": "personal_id", "business": "enterprise_code"}
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CURSOR_KEY = re.compile(r"[0-9]{10,12}(-[0-9]{3})?")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -65,15 +68,15 @@ def encode_cursor(key: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     """The key behind a cursor; `InvalidRecord` when it is not one of ours."""
+    problems = [Problem("/cursor", "not a cursor of this listing", "invalid_cursor")]
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
     try:
         key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRecord(
-            "the cursor is not one this service issued",
-            problems=[Problem("/cursor", "not a cursor of this listing")],
-        ) from exc
-    if not key.isascii() or len(key) > 20:
-        raise InvalidRecord("the cursor is not one this service issued")
+        raise InvalidRecord("the cursor is not one this service issued", problems=problems) from exc
+    if not _CURSOR_KEY.fullmatch(key):
+        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
     return key
 
 

@@ -8,6 +8,8 @@ import orjson
 from starlette.responses import Response
 
 PROBLEM_TYPE_BASE = "https://autofill.example/problems/"
+# A problem lists at most this many located errors (a hostile body can have thousands).
+MAX_ERRORS = 50
 
 
 class ProblemResponse(Response):
@@ -16,8 +18,21 @@ class ProblemResponse(Response):
     media_type = "application/problem+json"
 
     def render(self, content: Any) -> bytes:
-        """Encode with orjson."""
-        return orjson.dumps(content)
+        """Encode with orjson; echoed input it refuses (lone surrogates) is spelled out."""
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return orjson.dumps(_printable(content), default=str)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def problem(
@@ -39,7 +54,9 @@ def problem(
         "code": code,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = errors[:MAX_ERRORS]
+        if len(errors) > MAX_ERRORS:
+            body["errors_total"] = len(errors)
     body.update(extra)
     return ProblemResponse(body, status_code=status, headers=headers)
 

@@ -1,0 +1,105 @@
+"""The portal back-end's client of this service: the HTTP API, called in-process with a
+key that never leaves the server."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from autofill.access import Principal, hash_secret
+
+PORTAL_KEY_ID = "portal-demo"
+PORTAL_SCOPES = frozenset({"prefill"})
+
+
+class PortalKeyStore:
+    """Holds the demo portal's one key: random per process, known only to this process."""
+
+    def __init__(self) -> None:
+        self.secret = secrets.token_urlsafe(32)
+        self._hash = hash_secret(self.secret)
+        self.principal = Principal(PORTAL_KEY_ID, "demo portal (server side)", PORTAL_SCOPES)
+
+    async def find(self, secret_hash: str) -> Principal | None:
+        """The portal's principal for its own key, None for any other."""
+        return self.principal if secrets.compare_digest(secret_hash, self._hash) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAnswer:
+    """A response of the service: status and decoded JSON body."""
+
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return 200 <= self.status < 300
+
+    def problem_detail(self) -> str:
+        """The problem's `detail` (or a generic text) of an error answer."""
+        if isinstance(self.body, dict):
+            return str(self.body.get("detail") or self.body.get("title") or "")
+        return f"HTTP {self.status}"
+
+    def problem_pointers(self) -> dict[str, str]:
+        """JSON pointer → detail for each located problem of an error answer."""
+        errors = self.body.get("errors") if isinstance(self.body, dict) else None
+        return {e.get("pointer", ""): e.get("detail", "") for e in errors or []}
+
+
+class ServiceClient:
+    """Calls the service's `/v1` API through the ASGI app itself, with the portal key."""
+
+    def __init__(self, app: Any, secret: str) -> None:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            base_url="http://autofill.internal",
+            headers={"Authorization": f"Bearer {secret}", "User-Agent": "autofill-demo-portal"},
+            timeout=30.0,
+        )
+        self._app = app
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
+        response = await self._http.request(method, path, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return ApiAnswer(response.status_code, body)
+
+    async def list_forms(self) -> ApiAnswer:
+        """`GET /v1/forms`."""
+        return await self._call("GET", "/v1/forms")
+
+    async def get_form(self, form_id: str) -> ApiAnswer:
+        """`GET /v1/forms/{id}`."""
+        return await self._call("GET", f"/v1/forms/{form_id}")
+
+    async def prefill(self, form_id: str, subjects: dict[str, str], purpose: str) -> ApiAnswer:
+        """`POST /v1/forms/{id}/prefill`."""
+        body = {"subjects": subjects, "purpose": purpose}
+        return await self._call("POST", f"/v1/forms/{form_id}/prefill", json=body)
+
+    def can_verify(self) -> bool:
+        """Whether the service has the submission check (`POST /v1/forms/{id}/verify`)."""
+        return any(
+            getattr(route, "path", None) == "/v1/forms/{form_id}/verify"
+            for route in getattr(self._app, "routes", [])
+        )
+
+    async def verify(
+        self, form_id: str, token: str, values: dict[str, Any], subjects: dict[str, str]
+    ) -> ApiAnswer:
+        """`POST /v1/forms/{id}/verify`."""
+        body = {"token": token, "values": values, "subjects": subjects}
+        return await self._call("POST", f"/v1/forms/{form_id}/verify", json=body)
+
+    async def close(self) -> None:
+        """Release the client."""
+        await self._http.aclose()
