@@ -16,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
 from autofill.api import audit, health, keys, portal, registries, stats, verify
+from autofill.api import forms as forms_api
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.forms_setup import start_forms
 from autofill.stats.errors import InvalidWindow
+from forms import errors as form_errors
 from registries import errors as registry_errors
 from registries.cache import make_cache
 from registries.database import make_engine, make_reader
@@ -46,6 +49,11 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.InvalidToken: (422, "Invalid submission token"),
     autofill_errors.TokenExpired: (410, "Submission token expired"),
     autofill_errors.RateLimited: (429, "Too many requests"),
+    form_errors.InvalidFormSchema: (422, "Invalid form schema"),
+    form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
+    form_errors.FormNotFound: (404, "Form not found"),
+    form_errors.FormRetired: (410, "Form retired"),
+    form_errors.FormConflict: (409, "Conflict"),
     InvalidWindow: (422, "Invalid window"),
 }
 
@@ -61,6 +69,7 @@ async def _domain_error(request: Request, exc: Exception) -> Any:
     status, title = _status_for(exc)
     errors = [
         {"pointer": p.pointer, "detail": p.detail, "code": p.code}
+        | ({"suggestion": p.suggestion} if getattr(p, "suggestion", None) else {})
         for p in getattr(exc, "problems", [])
     ]
     if isinstance(exc, registry_errors.InvalidIdentifier) and not errors:
@@ -144,6 +153,7 @@ SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
 
 STARTUP.append(stats.start_stats)
 SHUTDOWN.append(stats.stop_stats)
+STARTUP.append(start_forms)
 STARTUP.append(portal.start_portal)
 SHUTDOWN.append(portal.stop_portal)
 
@@ -181,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_exception_handler(cls, _domain_error)
     app.add_exception_handler(registry_errors.RegistryError, _domain_error)
     app.add_exception_handler(autofill_errors.AutofillError, _domain_error)
+    app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -191,6 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(forms_api.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
     app.include_router(verify.router)

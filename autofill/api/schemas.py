@@ -14,6 +14,7 @@ class ProblemError(BaseModel):
     detail: str
     code: str | None = None
     where: str | None = None
+    suggestion: str | None = None
 
 
 class ProblemDetails(BaseModel):
@@ -29,5 +30,5 @@ class ProblemDetails(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 422, 429, 503)
+    for status in (401, 403, 404, 409, 410, 422, 429, 503)
 }

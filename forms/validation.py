@@ -1,0 +1,494 @@
+"""Registration-time validation: every problem of a schema, each with a JSON pointer and,
+where one exists, a suggestion; a schema without problems compiles into a `CompiledForm`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process, utils
+
+from forms.compiled import (
+    FIELD_HOLDS,
+    FIELD_TYPES,
+    CompiledColumn,
+    CompiledField,
+    CompiledForm,
+    CompiledSubject,
+    Fn,
+)
+from forms.errors import FormProblem, InvalidFormSchema
+from forms.paths import PathError, Resolved, getter, resolve, split
+from forms.schemas import Column, FormField, FormSchema, Prefill, TransformStep
+from forms.transforms import TRANSFORMS, bind, chain
+from forms.vocabulary import IDENT_REGISTRY, REGISTRIES, VType, code_values
+
+MAX_CHAIN = 5
+# The transform that usually turns a value of one kind into what a field holds.
+FIXES = {
+    "date": "date_format",
+    "datetime": "date_format",
+    "code": "label",
+    "address": "address_text",
+    "place": "address_text",
+    "integer": "thousands",
+    "number": "thousands",
+    "boolean": "yes_no",
+}
+
+
+def esc(token: str) -> str:
+    """Escape one JSON-pointer token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def nearest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The closest of `choices` to a misspelt word, or None."""
+    found = process.extractOne(
+        word, list(choices), scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=60
+    )
+    return found[0] if found else None
+
+
+def digest_of(schema: FormSchema) -> str:
+    """SHA-256 of the canonical document (sorted keys, no version)."""
+    return hashlib.sha256(orjson.dumps(schema.canonical(), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class SchemaChecker:
+    """Collects the problems of one parsed schema and compiles what it can."""
+
+    def __init__(self, schema: FormSchema) -> None:
+        self.schema = schema
+        self.problems: list[FormProblem] = []
+        self.subjects: dict[str, CompiledSubject] = {}
+
+    def add(self, ptr: str, detail: str, code: str, suggestion: str | None = None) -> None:
+        self.problems.append(FormProblem(ptr, detail, code, suggestion))
+
+    # subjects -------------------------------------------------------------------------
+    def check_subjects(self) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        subjects = self.schema.subjects
+        parents: dict[str, tuple[str, list[tuple[str, int | None]]]] = {}
+        roots: list[str] = []
+        for name, s in subjects.items():
+            ptr = f"/subjects/{esc(name)}"
+            if s.registry is not None and s.registry not in REGISTRIES:
+                self.add(
+                    f"{ptr}/registry",
+                    f"unknown registry '{s.registry}'",
+                    "unknown_registry",
+                    nearest(s.registry, tuple(REGISTRIES)),
+                )
+                continue
+            if s.from_ is None:
+                if s.registry is None:
+                    self.add(
+                        ptr,
+                        "a root subject names its registry (citizen or business)",
+                        "missing_registry",
+                    )
+                    continue
+                roots.append(name)
+                self.subjects[name] = CompiledSubject(name, s.registry, optional=s.optional)
+                continue
+            if s.optional:
+                self.add(
+                    f"{ptr}/optional",
+                    "only a root subject can be optional; a chained "
+                    "subject is simply unavailable when its record is absent",
+                    "optional_chained",
+                )
+            try:
+                parts = split(s.from_)
+            except PathError as exc:
+                self.add(f"{ptr}/from", exc.detail, exc.code)
+                continue
+            parent = parts[0][0]
+            if parent not in subjects or parts[0][1] is not None or len(parts) < 2:
+                self.add(
+                    f"{ptr}/from",
+                    f"'{s.from_}' must start with another subject's name "
+                    "and name an attribute of it",
+                    "unknown_subject",
+                    nearest(parent, [n for n in subjects if n != name]),
+                )
+                continue
+            parents[name] = (parent, parts[1:])
+        if not any(s.from_ is None for s in subjects.values()):
+            self.add(
+                "/subjects",
+                "a form needs at least one root subject (with a registry and no 'from')",
+                "no_root_subject",
+            )
+        waves: list[tuple[str, ...]] = []
+        pending = dict(parents)
+        while pending:
+            wave = [n for n, (p, _) in pending.items() if p in self.subjects]
+            if not wave:
+                break
+            for name in wave:
+                self._chain(name, *pending.pop(name))
+            waves.append(tuple(name for name in wave if name in self.subjects))
+        for name, (parent, _) in pending.items():
+            cyclic = self._in_cycle(name, parents)
+            self.add(
+                f"/subjects/{esc(name)}/from",
+                f"subject '{name}' is part of a cycle of subjects"
+                if cyclic
+                else f"subject '{name}' cannot be reached from a root subject (through '{parent}')",
+                "cyclic_subject" if cyclic else "unreachable_subject",
+            )
+        if len(waves) > MAX_CHAIN:
+            self.add("/subjects", f"subjects chain at most {MAX_CHAIN} deep", "chain_too_deep")
+        return tuple(roots), tuple(w for w in waves if w)
+
+    @staticmethod
+    def _in_cycle(name: str, parents: dict[str, tuple[str, Any]]) -> bool:
+        seen, cur = {name}, name
+        while cur in parents:
+            cur = parents[cur][0]
+            if cur == name:
+                return True
+            if cur in seen:
+                return False
+            seen.add(cur)
+        return False
+
+    def _chain(self, name: str, parent: str, parts: list[tuple[str, int | None]]) -> None:
+        ptr = f"/subjects/{esc(name)}/from"
+        declared = self.schema.subjects[name].registry
+        source = self.subjects[parent]
+        try:
+            r = resolve(source.registry, "", parts)
+        except PathError as exc:
+            self.add(
+                ptr, exc.detail, exc.code, f"{parent}.{exc.suggestion}" if exc.suggestion else None
+            )
+            return
+        if r.type.many:
+            self.add(
+                ptr,
+                f"'{r.canonical}' gives a list; a subject is one record: index it, e.g. [0]",
+                "subject_from_list",
+            )
+            return
+        if r.type.ident is None:
+            self.add(
+                ptr,
+                f"'{r.canonical}' is not an identifier attribute (a personal ID or "
+                "a tax code), so it cannot open another record",
+                "not_an_identifier",
+            )
+            return
+        registry = IDENT_REGISTRY[r.type.ident]
+        if declared is not None and declared != registry:
+            self.add(
+                f"/subjects/{esc(name)}/registry",
+                f"'{r.canonical}' is a "
+                f"{r.type.ident}, which opens the {registry} registry, not {declared}",
+                "registry_mismatch",
+                registry,
+            )
+            return
+        self.subjects[name] = CompiledSubject(name, registry, parent, getter(r.segments))
+
+    # fields ---------------------------------------------------------------------------
+    def check_fields(self) -> tuple[CompiledField, ...]:
+        section_keys = [s.key for s in self.schema.sections]
+        self._duplicates(section_keys, "/sections", "key")
+        self._duplicates([f.key for f in self.schema.fields], "/fields", "key")
+        out = []
+        for i, f in enumerate(self.schema.fields):
+            ptr = f"/fields/{i}"
+            if f.section is not None and f.section not in section_keys:
+                self.add(
+                    f"{ptr}/section",
+                    f"no section '{f.section}'",
+                    "unknown_section",
+                    nearest(f.section, section_keys),
+                )
+            out.append(self._field(ptr, f))
+        return tuple(out)
+
+    def _duplicates(self, keys: list[str], ptr: str, attr: str) -> None:
+        seen: set[str] = set()
+        for i, key in enumerate(keys):
+            if key in seen:
+                self.add(f"{ptr}/{i}/{attr}", f"'{key}' appears more than once", "duplicate_key")
+            seen.add(key)
+
+    def _shape(self, ptr: str, f: FormField | Column, *, in_list: bool) -> bool:
+        if f.type not in FIELD_TYPES or (in_list and f.type == "list"):
+            allowed = [t for t in FIELD_TYPES if not (in_list and t == "list")]
+            self.add(
+                f"{ptr}/type",
+                f"unknown field type '{f.type}'; one of: {', '.join(allowed)}",
+                "unknown_field_type",
+                nearest(f.type, allowed),
+            )
+            return False
+        if f.type == "select":
+            if not f.options:
+                self.add(f"{ptr}/options", "a select field lists its options", "missing_options")
+            else:
+                self._duplicates([o.value for o in f.options], f"{ptr}/options", "value")
+        elif f.options is not None:
+            self.add(f"{ptr}/options", "only select fields have options", "unexpected_options")
+        return True
+
+    def _field(self, ptr: str, f: FormField) -> CompiledField:
+        ok = self._shape(ptr, f, in_list=False)
+        if f.type == "list" and not f.columns:
+            self.add(f"{ptr}/columns", "a list field lists its columns", "missing_columns")
+        if f.type != "list" and f.columns is not None:
+            self.add(f"{ptr}/columns", "only list fields have columns", "unexpected_columns")
+        if f.prefill is None:
+            for j, c in enumerate(f.columns or []):
+                self._shape(f"{ptr}/columns/{j}", c, in_list=True)
+                if c.from_ is not None:
+                    self.add(
+                        f"{ptr}/columns/{j}/from",
+                        "a column reads from the list field's "
+                        "attribute: give the field a prefill first",
+                        "column_without_list",
+                    )
+            self._duplicates([c.key for c in f.columns or []], f"{ptr}/columns", "key")
+            return CompiledField(f.key, f.type)
+        found = self._source(f"{ptr}/prefill", f.prefill)
+        if found is None:
+            return CompiledField(f.key, f.type)
+        subject, resolved, out, pipe = found
+        locked = f.prefill.locked is not False
+        base = CompiledField(
+            f.key,
+            f.type,
+            subject.name,
+            subject.registry,
+            f.prefill.from_.split(".", 1)[1],
+            getter(resolved.segments),
+            pipe,
+            locked,
+        )
+        if not ok:
+            return base
+        if f.type == "list":
+            if not out.many:
+                self.add(
+                    f"{ptr}/prefill/from",
+                    f"a list field needs a list attribute; "
+                    f"'{f.prefill.from_}' gives {out.describe()}",
+                    "list_from_scalar",
+                )
+                return base
+            columns = self._columns(ptr, f, subject.registry, resolved, out.one())
+            return dataclasses.replace(base, columns=columns)
+        self._fits(f"{ptr}/prefill", f, out, f.prefill.from_)
+        return base
+
+    def _source(
+        self, ptr: str, p: Prefill
+    ) -> tuple[CompiledSubject, Resolved, VType, Fn | None] | None:
+        try:
+            parts = split(p.from_)
+        except PathError as exc:
+            self.add(f"{ptr}/from", exc.detail, exc.code)
+            return None
+        name = parts[0][0]
+        if name not in self.schema.subjects or parts[0][1] is not None or len(parts) < 2:
+            self.add(
+                f"{ptr}/from",
+                f"'{p.from_}' must start with a subject of the form "
+                f"({', '.join(self.schema.subjects)}) and name an attribute",
+                "unknown_subject",
+                nearest(name, tuple(self.schema.subjects)),
+            )
+            return None
+        subject = self.subjects.get(name)
+        if subject is None:
+            return None  # the subject's own problem is reported already
+        try:
+            r = resolve(subject.registry, "", parts[1:])
+        except PathError as exc:
+            self.add(
+                f"{ptr}/from",
+                exc.detail,
+                exc.code,
+                f"{name}.{exc.suggestion}" if exc.suggestion else None,
+            )
+            return None
+        steps = self._transforms(f"{ptr}/transform", p.transform, r.type)
+        if steps is None:
+            return None
+        out, pipe = steps
+        return subject, r, out, pipe
+
+    def _transforms(
+        self, ptr: str, steps: list[TransformStep], vtype: VType
+    ) -> tuple[VType, Fn | None] | None:
+        fns: list[Fn] = []
+        ok = True
+        for k, step in enumerate(steps):
+            name, args = (step, {}) if isinstance(step, str) else (step.name, dict(step.args))
+            at = f"{ptr}/{k}"
+            t = TRANSFORMS.get(name)
+            if t is None:
+                self.add(
+                    at,
+                    f"unknown transform '{name}'",
+                    "unknown_transform",
+                    nearest(name, tuple(TRANSFORMS)),
+                )
+                ok = False
+                continue
+            for arg, value in args.items():
+                param = t.params.get(arg)
+                if param is None:
+                    self.add(
+                        f"{at}/args/{esc(arg)}",
+                        f"'{name}' takes no argument '{arg}'",
+                        "unknown_argument",
+                        nearest(arg, tuple(t.params)),
+                    )
+                    ok = False
+                elif (
+                    not isinstance(value, param.type)
+                    or (param.choices and value not in param.choices)
+                    or (isinstance(value, str) and len(value) > param.max_length)
+                ):
+                    allowed = (
+                        f" (one of {', '.join(map(repr, param.choices))})" if param.choices else ""
+                    )
+                    self.add(
+                        f"{at}/args/{esc(arg)}",
+                        f"'{arg}' of '{name}' must be a {param.type.__name__}{allowed}",
+                        "invalid_argument",
+                    )
+                    ok = False
+            if not ok:
+                continue
+            if t.whole_list and not vtype.many:
+                self.add(
+                    at,
+                    f"'{name}' takes a list; here the value is {vtype.describe()}",
+                    "transform_needs_list",
+                )
+                ok = False
+                continue
+            if vtype.kind not in t.takes or (name == "label" and vtype.codes is None):
+                self.add(
+                    at,
+                    f"'{name}' takes {' or '.join(sorted(t.takes))}; here the value is "
+                    f"{vtype.describe()}",
+                    "transform_type_mismatch",
+                    FIXES.get(vtype.kind),
+                )
+                ok = False
+                continue
+            fns.append(bind(t, args, vtype))
+            vtype = t.output(vtype)
+        return (vtype, chain(fns)) if ok else None
+
+    def _fits(self, ptr: str, f: FormField | Column, out: VType, source: str) -> None:
+        if out.many:
+            self.add(
+                f"{ptr}/from",
+                f"'{source}' gives a list; a {f.type} field holds one value: "
+                "add 'first' or 'join', or use a list field",
+                "scalar_from_list",
+                "first",
+            )
+            return
+        if out.kind not in FIELD_HOLDS[f.type]:
+            self.add(
+                f"{ptr}/from",
+                f"a {f.type} field cannot hold {out.describe()} from '{source}'",
+                "field_type_mismatch",
+                FIXES.get(out.kind),
+            )
+            return
+        if f.type == "select" and out.codes and f.options:
+            have = {o.value for o in f.options}
+            lost = [v for v in code_values(out.codes) if v not in have]
+            if lost:
+                self.add(
+                    f"{ptr.rsplit('/prefill', 1)[0]}/options",
+                    f"the options miss values the registry uses: {', '.join(lost)}",
+                    "options_incomplete",
+                )
+
+    def _columns(
+        self, ptr: str, f: FormField, registry: str, r: Resolved, element: VType
+    ) -> tuple[CompiledColumn, ...]:
+        self._duplicates([c.key for c in f.columns or []], f"{ptr}/columns", "key")
+        out = []
+        for j, c in enumerate(f.columns or []):
+            at = f"{ptr}/columns/{j}"
+            if not self._shape(at, c, in_list=True):
+                continue
+            if c.from_ is None:
+                out.append(CompiledColumn(c.key, None, None))
+                continue
+            if c.from_ == ".":
+                vtype, get = element, (lambda item: item)
+            elif element.kind != "object":
+                self.add(
+                    f"{at}/from",
+                    f"the list holds {element.describe()}: read it with '.'",
+                    "unknown_attribute",
+                    ".",
+                )
+                continue
+            else:
+                try:
+                    sub = resolve(registry, r.canonical, split(c.from_))
+                except PathError as exc:
+                    sugg = exc.suggestion[len(r.canonical) + 1 :] if exc.suggestion else None
+                    self.add(f"{at}/from", exc.detail, exc.code, sugg)
+                    continue
+                vtype, get = sub.type, getter(sub.segments)
+            steps = self._transforms(f"{at}/transform", c.transform, vtype)
+            if steps is None:
+                continue
+            self._fits(at, c, steps[0], c.from_)
+            out.append(CompiledColumn(c.key, get, steps[1]))
+        return tuple(out)
+
+
+def structural_problems(exc: ValidationError) -> list[FormProblem]:
+    """Pydantic's errors as located problems."""
+    out = []
+    for err in exc.errors():
+        ptr = "".join(f"/{esc(str(p))}" for p in err["loc"] if not str(p).startswith("function-"))
+        out.append(FormProblem(ptr, err["msg"], err["type"]))
+    return out
+
+
+def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm:
+    """Validate a schema document and compile it; `InvalidFormSchema` lists every problem."""
+    if not isinstance(document, dict):
+        raise InvalidFormSchema(
+            "a form schema is a JSON object",
+            problems=[FormProblem("", "not an object", "not_an_object")],
+        )
+    try:
+        schema = FormSchema.model_validate(document)
+    except ValidationError as exc:
+        problems = structural_problems(exc)
+        raise InvalidFormSchema(
+            f"the schema has {len(problems)} problem(s)", problems=problems
+        ) from None
+    if version is not None:
+        schema = schema.model_copy(update={"version": version})
+    checker = SchemaChecker(schema)
+    roots, waves = checker.check_subjects()
+    fields = checker.check_fields()
+    if checker.problems:
+        raise InvalidFormSchema(
+            f"the schema has {len(checker.problems)} problem(s)", problems=checker.problems
+        )
+    return CompiledForm(schema, digest_of(schema), checker.subjects, roots, waves, fields)
