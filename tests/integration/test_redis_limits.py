@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from autofill.access import Principal
 from autofill.errors import RateLimited
 from autofill.limits import RateLimiter
+from tests.aio import run
 from tests.conftest import service_url
 
 pytestmark = pytest.mark.redis
@@ -45,7 +45,7 @@ def test_two_workers_share_one_budget() -> None:
             await a.close()
             await b.close()
 
-    first, second, backend = asyncio.run(scenario())
+    first, second, backend = run(scenario())
     assert backend == "redis"
     # One shared window: 10 in all (20 if a minute boundary fell inside the test).
     assert first == 6
@@ -66,7 +66,7 @@ def test_a_flag_set_by_one_worker_holds_in_the_other() -> None:
             await a.close()
             await b.close()
 
-    assert asyncio.run(scenario()) in {2, 4}
+    assert run(scenario()) in {2, 4}
 
 
 def test_the_window_expires_in_redis() -> None:
@@ -88,4 +88,4 @@ def test_the_window_expires_in_redis() -> None:
             await redis.aclose()
             await limiter.close()
 
-    assert 0 < asyncio.run(scenario()) <= 60
+    assert 0 < run(scenario()) <= 60

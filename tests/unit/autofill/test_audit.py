@@ -21,6 +21,7 @@ from autofill.audit import (
 )
 from autofill.errors import InvalidRequest, ServiceUnavailable
 from autofill.models import AuditEntry
+from tests.aio import run
 
 PORTAL = Principal("k1", "portal", frozenset({"prefill"}))
 READER = Principal("k2", "reader", frozenset({"registry:read"}))
@@ -41,7 +42,7 @@ def _run(engine, scenario):  # type: ignore[no-untyped-def]
         finally:
             await audit.close()
 
-    return asyncio.run(main())
+    return run(main())
 
 
 class TestSubjectHasher:
@@ -122,7 +123,7 @@ class TestRecord:
     def test_not_running_refuses(self, engine) -> None:
         audit = AuditLog(engine, SubjectHasher(b"k" * 32))
         with pytest.raises(ServiceUnavailable):
-            asyncio.run(audit.record_releases(READER, LOOKUP, [Release("citizen", PERSON, ["*"])]))
+            run(audit.record_releases(READER, LOOKUP, [Release("citizen", PERSON, ["*"])]))
 
 
 class TestSearchAndPurge:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import text
 
 from autofill import keys
 from autofill.access import Authenticator, hash_secret
 from autofill.errors import InvalidRequest, KeyNotFound
+from tests.aio import run
 
 
 class TestCreateKey:
@@ -87,7 +86,7 @@ class TestDatabaseKeyStore:
             after = await auth.authenticate(secret)
             return before, cached, after
 
-        before, cached, after = asyncio.run(scenario())
+        before, cached, after = run(scenario())
         assert before is not None and cached is not None
         assert after is None
 
@@ -100,12 +99,12 @@ class TestDatabaseKeyStore:
             keys.revoke_key(engine, info.id)
             return before, await store.find(hash_secret(secret))
 
-        before, after = asyncio.run(scenario())
+        before, after = run(scenario())
         assert before is not None
         assert after is None
 
     def test_the_bootstrap_admin_key_still_works(self, engine) -> None:
         auth = Authenticator("bootstrap-admin-key-123", [keys.DatabaseKeyStore(engine)])
-        principal = asyncio.run(auth.authenticate("bootstrap-admin-key-123"))
+        principal = run(auth.authenticate("bootstrap-admin-key-123"))
         assert principal is not None and principal.allows("audit:read")
-        assert asyncio.run(auth.authenticate("afk_000000000000_nope")) is None
+        assert run(auth.authenticate("afk_000000000000_nope")) is None
