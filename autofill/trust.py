@@ -7,21 +7,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from autofill.access import Authenticator, Principal
-from autofill.audit import ENUMERATION, AuditLog, SubjectHasher, load_hash_key
+from autofill.audit import ENUMERATION, PREFILL, AuditLog, Release, SubjectHasher, load_hash_key
 from autofill.config import Settings
 from autofill.enumeration import EnumerationWatch
 from autofill.keys import DatabaseKeyStore
 from autofill.limits import RateLimiter
+from autofill.prefill import PrefillContext, PrefillResult
 from autofill.redaction import install_log_redaction
 from autofill.submission import SubmissionSigner
 
 log = logging.getLogger(__name__)
+
+# The caller's address, set by the admission step of each request (the prefill observer
+# runs in the request's task but is not handed the request).
+REQUEST_CLIENT: ContextVar[str | None] = ContextVar("autofill_request_client", default=None)
 
 
 @dataclass
@@ -111,3 +118,58 @@ class Trust:
             # Operators' admin keys are flagged in the audit but never locked out.
             await self.limiter.flag(principal.key_id, self.watch.penalty)
         await self.audit.record_event(principal, ENUMERATION, reason, registry=registry)
+
+    async def observe_prefill(
+        self, context: PrefillContext, result: PrefillResult
+    ) -> dict[str, Any] | None:
+        """The prefill observer: watch, audit (committed before the answer), issue a token."""
+        attributes: dict[str, set[str]] = {}
+        for name, ref in context.subjects.items():
+            if ref.status == "found" and ref.identifier:
+                attributes[name] = set()
+                if ref.root:
+                    await self.note_lookup(
+                        context.principal, ref.registry, ref.identifier, found=True
+                    )
+        for release in context.released:
+            if release.subject in attributes:
+                attributes[release.subject].add(release.attribute)
+        await self.audit.record_releases(
+            context.principal,
+            PREFILL,
+            [
+                Release(ref.registry, ref.identifier, sorted(attributes[name]))
+                for name, ref in context.subjects.items()
+                if name in attributes and ref.identifier
+            ],
+            form_id=context.form_id,
+            form_version=context.form_version,
+            purpose=context.purpose,
+            request_id=context.request_id or None,
+            client=REQUEST_CLIENT.get(),
+        )
+        locked = {
+            key: envelope["value"]
+            for key, envelope in result.fields.items()
+            if envelope.get("status") == "filled" and envelope.get("locked")
+        }
+        subjects = {
+            name: self.hasher.hash(ref.identifier)
+            for name, ref in context.subjects.items()
+            if ref.root and ref.identifier
+        }
+        token = self.signer.issue(
+            key_id=context.principal.key_id,
+            form_id=context.form_id,
+            form_version=context.form_version,
+            subjects=subjects,
+            locked=locked,
+        )
+        expires = dt.datetime.fromtimestamp(token.expires_at, dt.UTC).isoformat()
+        return {
+            "submission": {
+                "token": token.token,
+                "expires_at": expires,
+                "locked_fields": sorted(locked),
+            }
+        }

@@ -47,7 +47,7 @@ async def get_principal(request: Request) -> Principal:
     # Rate limits (429) apply to every authenticated request; see autofill.limits.
     admission = services.extras.get("admission")
     if admission is not None:
-        await admission(principal)
+        await admission(request, principal)
     request.state.principal = principal
     return principal
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from autofill.access import Principal
 from autofill.api.dependencies import get_principal, require
+from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.prefill import PrefillRequest, PrefillService
 from forms.errors import FormProblem, InvalidFormSchema
@@ -18,6 +19,7 @@ from forms.export import data_schema, format_schema
 from forms.schemas import MAX_SCHEMA_BYTES, FormSchema
 from forms.service import FormStore, StoredForm
 from forms.suggest import suggest_mappings
+from registries.errors import RecordNotFound
 
 router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONSES)
 
@@ -164,12 +166,16 @@ async def prefill(
     """The form's fields filled from the registries, with provenance and coverage."""
     state = request.app.state.services
     request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-    result = await engine.prefill(
-        form_id,
-        body,
-        principal=principal,
-        version=version,
-        request_id=request_id,
-        observers=state.extras.get("prefill_observers") or (),
-    )
+    try:
+        result = await engine.prefill(
+            form_id,
+            body,
+            principal=principal,
+            version=version,
+            request_id=request_id,
+            observers=state.extras.get("prefill_observers") or (),
+        )
+    except RecordNotFound as exc:
+        await note_prefill_miss(request, principal, exc, body.subjects)  # enumeration watch
+        raise
     return _json(result)

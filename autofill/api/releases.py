@@ -20,7 +20,8 @@ from starlette.responses import Response
 from autofill.access import Principal
 from autofill.api.trust import get_trust
 from autofill.audit import EDIT, LISTING, LOOKUP, Release
-from registries.errors import RecordNotFound
+from registries.errors import InvalidIdentifier, RecordNotFound
+from registries.identifiers import identify
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 KEY_FIELD = {"citizen": "personal_id", "business": "enterprise_code"}
@@ -104,3 +105,20 @@ async def answer_edit(
         client=client_address(request),
     )
     return Response(content=doc, media_type="application/json")
+
+
+async def note_prefill_miss(
+    request: Request, principal: Principal, error: RecordNotFound, subjects: dict[str, str]
+) -> None:
+    """Tell the enumeration watch which prefill subjects named no record."""
+    trust = get_trust(request)
+    for problem in error.problems:
+        name = problem.pointer.removeprefix("/subjects/").replace("~1", "/").replace("~0", "~")
+        raw = subjects.get(name)
+        if raw is None:
+            continue
+        try:
+            registry, identifier = identify(raw)
+        except InvalidIdentifier:
+            continue
+        await trust.note_lookup(principal, registry, identifier, found=False)

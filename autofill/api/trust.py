@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from autofill.access import Principal
 from autofill.api.state import AppState
 from autofill.errors import ServiceUnavailable
-from autofill.trust import Trust
+from autofill.trust import REQUEST_CLIENT, Trust
 
 
 async def start_trust(state: AppState) -> None:
-    """Start-up step: key store, audit writer, retention purge, rate limits."""
+    """Start-up step: key store, audit writer, retention purge, rate limits, prefill hook."""
     trust = Trust.build(state.settings, state.engine)
     await trust.start(state.auth)
     state.extras["trust"] = trust
-    state.extras["admission"] = trust.limiter.admit
+
+    async def admit(request: Request, principal: Principal) -> None:
+        REQUEST_CLIENT.set(request.client.host[:64] if request.client else None)
+        await trust.limiter.admit(principal)
+
+    state.extras["admission"] = admit
+    # First observer: the audit entry is committed before anything else sees the result.
+    state.extras.setdefault("prefill_observers", []).insert(0, trust.observe_prefill)
 
 
 async def stop_trust(state: AppState) -> None:
