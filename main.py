@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import audit, health, keys, portal, registries, stats, verify
+from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
@@ -23,6 +25,7 @@ from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
 from autofill.config import Settings
 from autofill.database import migrate
+from autofill.demo import seed_demo
 from autofill.forms_setup import start_forms
 from autofill.stats.errors import InvalidWindow
 from forms import errors as form_errors
@@ -113,6 +116,27 @@ async def _http_error(request: Request, exc: Exception) -> Any:
     )
 
 
+# Database failures that reach the app from any route (not only the registry's own
+# reader): the database is down, restarting, locked or out of connections → 503.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.TimeoutError,
+    sqlite3.OperationalError,
+)
+
+
+async def _database_down(request: Request, exc: Exception) -> Any:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        503,
+        "Database unavailable",
+        "the database cannot be reached just now; retry shortly",
+        code="database_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -131,6 +155,8 @@ def build_state(settings: Settings) -> AppState:
     reader = make_reader(settings.database_url)
     cache = make_cache(
         settings.redis_url,
+        shared_database=not settings.embedded,
+        workers=settings.workers,
         max_items=settings.cache_size,
         ttl_seconds=settings.cache_ttl_seconds,
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
@@ -151,6 +177,7 @@ STARTUP: list[Callable[[AppState], Any]] = [start_trust]
 # ... and shutdown steps, run in reverse order before the engine and cache close.
 SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
 
+STARTUP.append(seed_demo)
 STARTUP.append(stats.start_stats)
 SHUTDOWN.append(stats.stop_stats)
 STARTUP.append(start_forms)
@@ -166,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.services = state
+        await state.cache.start()
         for step in STARTUP:
             result = step(state)
             if hasattr(result, "__await__"):
@@ -194,6 +222,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(form_errors.FormError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for cls in DATABASE_DOWN:
+        app.add_exception_handler(cls, _database_down)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(
         RequestGuard,
@@ -202,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(registries.router)
+    app.include_router(admin.router)
     app.include_router(forms_api.router)
     app.include_router(keys.router)
     app.include_router(audit.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from autofill.keys_cli import app as keys_app
+from autofill.seed_cli import seed_app
 
 app = typer.Typer(
     help="Autofill: prefill for Vietnamese online service forms.", no_args_is_help=True
@@ -17,6 +18,6 @@ def main() -> None:
 
 
 # Sub-commands: each feature adds its Typer app here.
-# app.add_typer(seed_app, name="seed")      (seed)
+app.add_typer(seed_app, name="seed")
 # app.add_typer(forms_app, name="forms")    (forms)
 app.add_typer(keys_app, name="keys")

@@ -120,6 +120,9 @@ async def main() -> None:
 
         await _time("postgresql read (SQLAlchemy async, pre-ping)", pg_get, args.n)
         await eng.dispose()
+        eng = create_async_engine(args.pg, pool_size=5)
+        await _time("postgresql read (SQLAlchemy async, no pre-ping)", pg_get, args.n)
+        await eng.dispose()
         with sync.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         sync.dispose()

@@ -1,8 +1,16 @@
-"""Record cache, cache-aside, with pluggable backends: in-process (default), Redis, none.
+"""Record cache, cache-aside, chosen by measurement (BENCHMARKS.md, "Resilience"):
+
+* SQLite: none. A primary-key read costs ~5 µs, so a cache would save nothing and could
+  only go stale (other workers, the CLI writing the same file).
+* PostgreSQL + Redis: `registries.tiered.TieredCache`, an in-process tier in each worker
+  in front of a shared Redis tier, kept correct across workers by acknowledged
+  invalidation (a read costs ~1 µs in memory, ~55 µs in Redis, ~430 µs in PostgreSQL).
+* PostgreSQL, one worker, no Redis: the in-process tier alone; several workers without
+  Redis: none (nothing could tell the other workers about an edit).
 
 Values are the stored JSON bytes of a record. Keys are `"<registry>:<identifier>"`.
-A backend that fails (Redis gone) must not fail the request: `get` answers None and
-`set`/`delete` are best effort, while `healthy` tells readiness the truth.
+A backend that fails (Redis gone) must not fail the request: reads fall through to the
+database, invalidation is retried when the backend returns, `healthy` tells readiness.
 """
 
 from __future__ import annotations
@@ -10,7 +18,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Protocol
+
+Loader = Callable[[], Awaitable[bytes | None]]
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +30,10 @@ class Cache(Protocol):
     """What the lookup service needs of a cache."""
 
     name: str
+
+    async def fetch(self, key: str, load: Loader) -> bytes | None:
+        """The value for `key`, from the cache or else from `load()` (then cached)."""
+        ...
 
     async def get(self, key: str) -> bytes | None:
         """The cached value, or None (also when the backend is down)."""
@@ -40,6 +55,10 @@ class Cache(Protocol):
         """Whether the backend is reachable."""
         ...
 
+    async def start(self) -> None:
+        """Start background work (invalidation listener); called once the loop runs."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -49,6 +68,10 @@ class NullCache:
     """No caching: every read goes to the database."""
 
     name = "none"
+
+    async def fetch(self, key: str, load: Loader) -> bytes | None:
+        """Always the loader's answer."""
+        return await load()
 
     async def get(self, key: str) -> bytes | None:
         """Always a miss."""
@@ -67,6 +90,9 @@ class NullCache:
         """Always healthy."""
         return True
 
+    async def start(self) -> None:
+        """Nothing to start."""
+
     async def close(self) -> None:
         """Nothing to close."""
 
@@ -80,6 +106,20 @@ class MemoryCache:
         self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_items
         self._ttl = ttl_seconds
+        # Bumped by every eviction: a fill whose read began before it is refused, so a
+        # read racing an edit cannot put the old value back after the edit evicted it.
+        self.generation = 0
+
+    async def fetch(self, key: str, load: Loader) -> bytes | None:
+        """Cache-aside read with a generation-guarded fill."""
+        value = self.get_now(key)
+        if value is not None:
+            return value
+        generation = self.generation
+        value = await load()
+        if value is not None and generation == self.generation:
+            self.set_now(key, value)
+        return value
 
     async def get(self, key: str) -> bytes | None:
         """The value if present and fresh."""
@@ -116,16 +156,25 @@ class MemoryCache:
 
     def delete_now(self, *keys: str) -> None:
         """Synchronous `delete`."""
+        self.generation += 1
         for key in keys:
             self._items.pop(key, None)
 
     async def clear(self) -> None:
         """Drop everything."""
+        self.clear_now()
+
+    def clear_now(self) -> None:
+        """Synchronous `clear`."""
+        self.generation += 1
         self._items.clear()
 
     async def healthy(self) -> bool:
         """Always healthy."""
         return True
+
+    async def start(self) -> None:
+        """Nothing to start."""
 
     async def close(self) -> None:
         """Nothing to close."""
@@ -134,75 +183,28 @@ class MemoryCache:
         return len(self._items)
 
 
-class RedisCache:
-    """A cache shared by every worker, in Redis; failures degrade to misses."""
-
-    name = "redis"
-
-    def __init__(self, url: str, *, ttl_seconds: int = 300, prefix: str = "autofill:rec:") -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=5
-        )
-        self._ttl = ttl_seconds
-        self._prefix = prefix
-
-    async def get(self, key: str) -> bytes | None:
-        """The cached value, or None when absent or Redis is unreachable."""
-        try:
-            value = await self._redis.get(self._prefix + key)
-            return value if value is None or isinstance(value, bytes) else value.encode()
-        except Exception as exc:
-            log.warning("redis get failed: %s", type(exc).__name__)
-            return None
-
-    async def set(self, key: str, value: bytes) -> None:
-        """Store with the TTL (best effort)."""
-        try:
-            await self._redis.set(self._prefix + key, value, ex=self._ttl)
-        except Exception as exc:
-            log.warning("redis set failed: %s", type(exc).__name__)
-
-    async def delete(self, *keys: str) -> None:
-        """Invalidate keys (best effort; the TTL bounds staleness if Redis is down)."""
-        if not keys:
-            return
-        try:
-            await self._redis.delete(*(self._prefix + k for k in keys))
-        except Exception as exc:
-            log.warning("redis delete failed: %s", type(exc).__name__)
-
-    async def clear(self) -> None:
-        """Drop every record key of this service."""
-        try:
-            async for key in self._redis.scan_iter(match=self._prefix + "*", count=1000):
-                await self._redis.delete(key)
-        except Exception as exc:
-            log.warning("redis clear failed: %s", type(exc).__name__)
-
-    async def healthy(self) -> bool:
-        """Whether Redis answers a PING."""
-        try:
-            return bool(await self._redis.ping())
-        except Exception:
-            return False
-
-    async def close(self) -> None:
-        """Close the connection pool."""
-        await self._redis.aclose()
-
-
 def make_cache(
-    redis_url: str | None, *, max_items: int, ttl_seconds: int, namespace: str = ""
+    redis_url: str | None,
+    *,
+    shared_database: bool,
+    workers: int,
+    max_items: int,
+    ttl_seconds: int,
+    namespace: str = "",
 ) -> Cache:
-    """The cache for these settings: Redis when a URL is given, else in-process.
+    """The cache for a deployment (see the module docstring for why each choice).
 
-    `namespace` keeps the entries of different databases apart in a shared Redis.
+    `shared_database` is False for SQLite; `namespace` keeps the entries of different
+    databases apart in a shared Redis.
     """
+    if not shared_database or max_items <= 0:
+        return NullCache()
     if redis_url:
-        prefix = f"autofill:rec:{namespace}:" if namespace else "autofill:rec:"
-        return RedisCache(redis_url, ttl_seconds=ttl_seconds, prefix=prefix)
-    if max_items <= 0:
+        from registries.tiered import TieredCache
+
+        return TieredCache(
+            redis_url, namespace=namespace, ttl_seconds=ttl_seconds, local_items=max_items
+        )
+    if workers > 1:
         return NullCache()
     return MemoryCache(max_items=max_items, ttl_seconds=ttl_seconds)

@@ -16,9 +16,13 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from registries.errors import RegistryUnavailable
+
+# A database that does not answer a connection attempt within this is down (→ 503).
+CONNECT_TIMEOUT_SECONDS = 3
 
 # Which table and key column hold each registry's documents.
 TABLES: dict[str, tuple[str, str]] = {
@@ -57,6 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     return create_engine(url, **kwargs)
 
 
@@ -130,7 +135,12 @@ class AsyncEngineReader:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self._engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, pool_pre_ping=True, pool_recycle=300
+            url,
+            pool_size=pool_size,
+            pool_pre_ping=True,
+            pool_recycle=300,
+            pool_timeout=5,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
         )
         self._queries = {
             name: text(f"SELECT doc FROM {table} WHERE {key} = :key")
@@ -142,7 +152,7 @@ class AsyncEngineReader:
         try:
             async with self._engine.connect() as conn:
                 row = (await conn.execute(self._queries[registry], {"key": key})).first()
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, DBAPIError, OSError, SQLTimeoutError) as exc:
             raise RegistryUnavailable(f"the {registry} registry cannot be read") from exc
         return None if row is None else row[0].encode()
 
@@ -151,7 +161,7 @@ class AsyncEngineReader:
         try:
             async with self._engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, DBAPIError, OSError, SQLTimeoutError) as exc:
             raise RegistryUnavailable("the registry database cannot be reached") from exc
 
     async def close(self) -> None:

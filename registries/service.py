@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 
 from registries import repository
 from registries.cache import Cache
@@ -90,14 +91,7 @@ class RegistryService:
 
     async def find_doc(self, registry: str, key: str) -> bytes | None:
         """The JSON document of a record, or None; cache-aside."""
-        cache_key = f"{registry}:{key}"
-        doc = await self.cache.get(cache_key)
-        if doc is not None:
-            return doc
-        doc = await self.reader.get(registry, key)
-        if doc is not None:
-            await self.cache.set(cache_key, doc)
-        return doc
+        return await self.cache.fetch(f"{registry}:{key}", lambda: self.reader.get(registry, key))
 
     async def get_doc(self, registry: str, key: str) -> bytes:
         """The JSON document of a record; `RecordNotFound` when absent."""
@@ -244,5 +238,5 @@ class RegistryService:
     async def _in_thread(fn: Any, *args: Any) -> Any:
         try:
             return await asyncio.to_thread(fn, *args)
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError, SQLTimeoutError) as exc:
             raise RegistryUnavailable("the registry database cannot be reached") from exc

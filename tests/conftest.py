@@ -9,12 +9,15 @@ skips the service-backed tests with a reason; in CI (`CI=true`) it fails them.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from autofill.config import Settings
 
@@ -94,4 +97,58 @@ def client(app) -> Iterator[TestClient]:
 def anonymous(app) -> Iterator[TestClient]:
     """A started service, requests without a key."""
     with TestClient(app) as c:
+        yield c
+
+
+# -- seeded registries (real data for every feature's tests) ------------------------------
+SEED_CITIZENS = 300
+SEED_BUSINESSES = 40
+SEED = 7
+
+
+def _seed_database(url: str) -> None:
+    """Migrate and seed a database with the shared test registry."""
+    import main  # noqa: F401  (features register their derived indexes on import)
+    from autofill.database import migrate
+    from registries.database import make_engine
+    from seed import seed_registry
+
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    seed_registry(url, citizens=SEED_CITIZENS, businesses=SEED_BUSINESSES, seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory) -> Path:
+    """A seeded SQLite file built once per session; tests get copies."""
+    path = tmp_path_factory.mktemp("seeded") / "registry.db"
+    _seed_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def seeded_settings(settings: Settings, database_url: str, request) -> Settings:
+    """Settings for a fresh database of the backend under test holding the personas plus
+    300 citizens and 40 businesses generated from seed 7."""
+    if BACKEND == "sqlite":
+        template = request.getfixturevalue("seeded_sqlite_template")
+        shutil.copyfile(template, make_url(database_url).database)
+    else:
+        _seed_database(database_url)
+    return settings
+
+
+@pytest.fixture
+def seeded_app(seeded_settings: Settings):
+    """The service on the seeded registry, not yet started."""
+    from main import create_app
+
+    return create_app(seeded_settings)
+
+
+@pytest.fixture
+def seeded_client(seeded_app) -> Iterator[TestClient]:
+    """A started service on the seeded registry, with the admin key in every request."""
+    with TestClient(seeded_app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as c:
         yield c

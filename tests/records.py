@@ -191,3 +191,31 @@ def put_family(client: Any) -> None:
 def _put(client: Any, collection: str, key: str, doc: dict[str, Any]) -> None:
     r = client.put(f"/v1/{collection}/{key}", json=doc)
     assert r.status_code == 200, r.text
+
+
+def citizen(pid: str = "001089012345", **changes: object) -> dict[str, object]:
+    """A minimal valid citizen with no references (the default ID: Hà Nội, male, 1989)."""
+    place = {"text": "Hà Nội"}
+    doc: dict[str, object] = {
+        "personal_id": pid,
+        "full_name": "Nguyễn Văn An",
+        "birth_date": "1989-05-04",
+        "sex": "male",
+        "birth_place": place,
+        "birth_registration_place": place,
+        "hometown": place,
+        "ethnicity": KINH,
+        "religion": "Không",
+        "nationality": VN,
+        "marital_status": "single",
+        "updated_at": UPDATED,
+    }
+    doc.update(changes)
+    return doc
+
+
+def citizen_ids(count: int) -> list[str]:
+    """`count` distinct personal IDs of men born in 1989 in Hà Nội (serials 100001…)."""
+    from registries.identifiers import make_personal_id
+
+    return [make_personal_id("001", "male", 1989, 100_000 + i) for i in range(1, count + 1)]

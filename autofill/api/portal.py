@@ -24,13 +24,14 @@ from autofill.api.state import AppState
 from autofill.api.stats import get_stats
 from autofill.portal import dashboard, personas
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.submission import submitted_values
+from autofill.portal.text import present
 from autofill.portal.views import (
     coverage_of,
-    display_text,
     is_form_id,
     root_subjects,
     sections_of,
-    submitted_values,
+    submission_token,
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ async def portal_prefill(request: Request, state: StateDep) -> Response:
         "sections": sections_of(schema, result),
         "coverage": coverage_of(result),
         "entered": entered,
-        "token": result.get("token") or (result.get("submission") or {}).get("token"),
+        "token": submission_token(result),
         "can_verify": client.can_verify(),
     }
     return _page(request, "form.html", context)
@@ -227,25 +228,21 @@ async def portal_submit(request: Request, state: StateDep) -> Response:
             "key": f["key"],
             "label": f["label"],
             "required": bool(f.get("required")),
-            "text": _summary_text(values.get(f["key"])),
+            "text": present(f, values.get(f["key"])),
         }
         for f in schema.get("fields") or []
     ]
+    missing_required = [row["label"] for row in summary if row["required"] and not row["text"]]
     context = {
         "schema": schema,
         "summary": summary,
+        "missing_required": missing_required,
         "labels": labels,
         "verdict": verdict,
         "can_verify": client.can_verify(),
     }
     status = 200 if verdict is None or verdict.ok else verdict.status
     return _page(request, "result.html", context, status)
-
-
-def _summary_text(value: Any) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return f"{len(value)} mục"
-    return display_text(value)
 
 
 @router.get("/stats", response_class=HTMLResponse)

@@ -83,18 +83,33 @@ def column_chart(
     return ColumnChart(width, height, left, height - bottom, bars, ticks, target_y, target_label)
 
 
-def sparkline(shares: Sequence[float | None], *, width: int = 160, height: int = 32) -> str:
-    """SVG polyline points for shares over buckets (empty buckets skipped)."""
-    n = len(shares)
-    if n == 0:
-        return ""
-    step = width / max(n - 1, 1)
-    points = [
-        f"{round(i * step, 1)},{round(height - 2 - (height - 4) * s, 1)}"
+@dataclass(frozen=True, slots=True)
+class MiniBar:
+    """One bar of a per-form trend (a tiny column chart)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def trend_bars(
+    shares: Sequence[float | None], *, width: int = 120, height: int = 28
+) -> list[MiniBar]:
+    """Tiny columns for shares over buckets: readable even when only one bucket has traffic
+    (a line would need two points); empty buckets get no bar."""
+    n = max(len(shares), 1)
+    slot = width / n
+    return [
+        MiniBar(
+            x=round(i * slot, 2),
+            y=round(height - max(height * s, 1.0), 2),
+            width=round(max(slot * 0.8, 0.5), 2),
+            height=round(max(height * s, 1.0), 2),
+        )
         for i, s in enumerate(shares)
         if s is not None
     ]
-    return " ".join(points)
 
 
 def percent(share: float | None, digits: int = 1) -> str:

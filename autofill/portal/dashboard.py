@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autofill.portal.charts import ColumnChart, column_chart, percent, sparkline
+from autofill.portal.charts import ColumnChart, MiniBar, column_chart, percent, trend_bars
 from autofill.portal.client import ServiceClient
-from autofill.portal.views import VIETNAM, is_form_id
+from autofill.portal.text import VIETNAM
+from autofill.portal.views import is_form_id
 from autofill.stats.schemas import CoverageReport, Indicator
 from autofill.stats.service import StatsService, resolve_window
 
@@ -59,7 +60,7 @@ class FormRow:
     total: int
     share: float
     ratio_text: str
-    spark: str
+    trend: list[MiniBar]
     uses_business: bool
     declares_business: bool
 
@@ -160,7 +161,7 @@ async def build(
             total=f.fields_total,
             share=f.ratio or 0.0,
             ratio_text=percent(f.ratio),
-            spark=sparkline([p.ratio for p in f.series]),
+            trend=trend_bars([p.ratio for p in f.series]),
             uses_business=f.uses_business_registry,
             declares_business=f.form_id in declared,
         )

@@ -1,6 +1,5 @@
 """What the portal shows: a form schema and a prefill result turned into sections of fields
-with their status, lock and provenance (Vietnamese texts), and a submission turned back
-into values.
+with their status, lock and provenance (Vietnamese texts).
 
 Works on the JSON of the public API (`GET /v1/forms/{id}`, `POST …/prefill`), as any
 portal would.
@@ -8,7 +7,6 @@ portal would.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,9 +14,9 @@ from typing import Any
 
 import orjson
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+from autofill.portal.text import ISO_DATE, display_text, format_moment, present
+
 FORM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 REGISTRY_NAMES = {
     "citizen": "CSDL quốc gia về dân cư",
@@ -29,7 +27,7 @@ SUBJECT_INPUT_LABELS = {
     "business": "Mã số doanh nghiệp / mã số thuế",
 }
 STATUS_NOTES = {
-    "filled": "Đã điền sẵn từ {registry}",
+    "filled": "Điền sẵn từ {registry} — có thể sửa",
     "missing": "CSDL chưa có thông tin này — vui lòng nhập",
     "unavailable": "Không tra cứu được hồ sơ liên quan — vui lòng nhập",
     "not_applicable": "Không áp dụng (chưa khai báo đối tượng liên quan)",
@@ -37,6 +35,13 @@ STATUS_NOTES = {
     "manual": "Người nộp tự nhập",
 }
 INPUT_TYPES = {"number": "number", "phone": "tel", "email": "email", "date": "date"}
+CONTROLS = {
+    "select": "select",
+    "address": "textarea",
+    "textarea": "textarea",
+    "list": "table",
+    "checkbox": "checkbox",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,8 @@ class SubjectInput:
 
     name: str
     registry: str
-    label: str
+    label: str  # what identifier: personal ID or tax code
+    role: str | None  # whose: the subject's own label in the schema
     optional: bool
 
 
@@ -60,16 +66,15 @@ class FieldView:
     input_type: str
     required: bool
     help: str | None
-    status: str  # filled, missing, unavailable, not_applicable or manual
+    status: str  # filled, missing, unavailable, not_applicable, kept or manual
     locked: bool
-    text: str  # the value as the control shows it
+    text: str  # the value as the control holds it
     original: str | None  # JSON of the prefilled value, to submit it unchanged
     note: str
     source_registry: str | None = None
     source_attribute: str | None = None
     updated_at: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
-    option_label: str = ""
     columns: list[tuple[str, str]] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
 
@@ -108,40 +113,10 @@ def root_subjects(schema: Mapping[str, Any]) -> list[SubjectInput]:
         if subject.get("from"):
             continue
         registry = subject.get("registry") or "citizen"
-        label = subject.get("label") or SUBJECT_INPUT_LABELS.get(registry, name)
-        inputs.append(SubjectInput(name, registry, label, bool(subject.get("optional"))))
+        label = SUBJECT_INPUT_LABELS.get(registry, name)
+        optional = bool(subject.get("optional"))
+        inputs.append(SubjectInput(name, registry, label, subject.get("label"), optional))
     return inputs
-
-
-def display_text(value: Any) -> str:
-    """A value as a single-line control shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, Mapping):
-        if value.get("text"):
-            return str(value["text"])
-        return ", ".join(display_text(v) for v in value.values() if v not in (None, ""))
-    if isinstance(value, list):
-        return ", ".join(display_text(v) for v in value)
-    return str(value)
-
-
-def format_moment(value: Any) -> str | None:
-    """An ISO date-time as dd/mm/yyyy HH:MM in Vietnam time (dates as dd/mm/yyyy)."""
-    if not value:
-        return None
-    text = str(value)
-    try:
-        if ISO_DATE.match(text):
-            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def envelopes_by_key(result: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -152,17 +127,25 @@ def envelopes_by_key(result: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {f["key"]: f for f in fields if isinstance(f, Mapping) and "key" in f}
 
 
-def _table(spec: Mapping[str, Any], value: Any) -> tuple[list[tuple[str, str]], list[list[str]]]:
-    columns = [(c["key"], c["label"]) for c in spec.get("columns") or []]
+def table_cells(spec: Mapping[str, Any], value: Any) -> list[list[str]]:
+    """The rows of a list field's value as the table shows them."""
+    columns = spec.get("columns") or []
     rows: list[list[str]] = []
     for item in value if isinstance(value, list) else []:
         if isinstance(item, Mapping) and columns:
-            rows.append([display_text(item.get(key)) for key, _ in columns])
+            rows.append([present(c, item.get(c["key"])) for c in columns])
         else:
             rows.append([display_text(item)])
-    if not columns and rows:
-        columns = [("value", spec["label"])]
-    return columns, rows
+    return rows
+
+
+def control_text(spec: Mapping[str, Any], value: Any, locked: bool) -> str:
+    """The value as the field's control holds it: read-only ones as a reader sees them,
+    editable ones in the control's own format (ISO dates, option values)."""
+    kind = spec.get("type") or "text"
+    if locked or kind not in ("date", "select", "number"):
+        return present(spec, value)
+    return display_text(value)
 
 
 def field_view(spec: Mapping[str, Any], envelope: Mapping[str, Any] | None) -> FieldView:
@@ -176,12 +159,11 @@ def field_view(spec: Mapping[str, Any], envelope: Mapping[str, Any] | None) -> F
     source = (envelope or {}).get("source") or {}
     registry = str(source.get("registry") or "")
     registry_name = REGISTRY_NAMES.get(registry, registry)
-    text = display_text(value)
+    text = control_text(spec, value, locked)
     input_type = INPUT_TYPES.get(kind, "text")
-    if kind == "date" and text and not ISO_DATE.match(text):
+    if kind == "date" and (locked or (text and not ISO_DATE.match(text))):
         input_type = "text"
-    control = {"select": "select", "address": "textarea", "list": "table"}.get(kind, "input")
-    options = [(o["value"], o["label"]) for o in spec.get("options") or []]
+    control = CONTROLS.get(kind, "input")
     view = FieldView(
         key=spec["key"],
         label=spec["label"],
@@ -198,11 +180,12 @@ def field_view(spec: Mapping[str, Any], envelope: Mapping[str, Any] | None) -> F
         source_registry=registry_name or None,
         source_attribute=source.get("attribute"),
         updated_at=format_moment(source.get("updated_at")),
-        options=options,
-        option_label=dict(options).get(text, text),
+        options=[(o["value"], o["label"]) for o in spec.get("options") or []],
     )
     if kind == "list":
-        view.columns, view.rows = _table(spec, value)
+        columns = spec.get("columns") or [{"key": "value", "label": spec["label"]}]
+        view.columns = [(c["key"], c["label"]) for c in columns]
+        view.rows = table_cells(spec, value)
     return view
 
 
@@ -228,35 +211,12 @@ def coverage_of(result: Mapping[str, Any]) -> Coverage:
     return Coverage(int(coverage.get("filled", 0)), int(coverage.get("total", 0)))
 
 
-def _typed(kind: str, text: str) -> Any:
-    text = text.strip()
-    if text == "":
-        return None
-    if kind == "number":
-        try:
-            number = float(text.replace(",", "."))
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() else number
-    return text
-
-
-def submitted_values(schema: Mapping[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
-    """The values of a submitted page: a prefilled value shown unchanged is sent back as the
-    registry gave it (structured); anything else as typed."""
-    values: dict[str, Any] = {}
-    for spec in schema.get("fields") or []:
-        key, kind = spec["key"], spec.get("type") or "text"
-        original: Any = None
-        has_original = f"orig.{key}" in form
-        if has_original:
-            try:
-                original = orjson.loads(form[f"orig.{key}"])
-            except orjson.JSONDecodeError:
-                has_original = False
-        shown = form.get(f"field.{key}")
-        if has_original and (shown is None or shown == display_text(original)):
-            values[key] = original
-        elif shown is not None:
-            values[key] = _typed(kind, shown)
-    return values
+def submission_token(result: Mapping[str, Any]) -> str | None:
+    """The submission-check token a prefill response carries, if the service issues one."""
+    for key in ("submission_token", "token"):
+        if isinstance(result.get(key), str):
+            return result[key]
+    nested = result.get("submission")
+    if isinstance(nested, Mapping) and isinstance(nested.get("token"), str):
+        return nested["token"]
+    return None

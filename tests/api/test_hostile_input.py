@@ -10,30 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autofill.api.guard import RequestGuard, json_depth
+from tests.records import citizen
 
 PROBLEM = "application/problem+json"
 PID = "001089012345"  # Hà Nội, male, born 1989
-
-
-def citizen(pid: str = PID, **changes: object) -> dict[str, object]:
-    """A minimal valid citizen record."""
-    place = {"text": "Hà Nội"}
-    doc: dict[str, object] = {
-        "personal_id": pid,
-        "full_name": "Nguyễn Văn An",
-        "birth_date": "1989-05-04",
-        "sex": "male",
-        "birth_place": place,
-        "birth_registration_place": place,
-        "hometown": place,
-        "ethnicity": {"code": "01", "name": "Kinh"},
-        "religion": "Không",
-        "nationality": {"code": "VN", "name": "Việt Nam"},
-        "marital_status": "single",
-        "updated_at": "2025-01-01T00:00:00+00:00",
-    }
-    doc.update(changes)
-    return doc
 
 
 def assert_problem(r, status: int) -> dict:

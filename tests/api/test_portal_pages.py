@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from autofill.config import Settings
+from autofill.stats.service import resolve_window
+from tests.conftest import ADMIN_KEY
 
 
 @pytest.fixture
@@ -68,3 +71,63 @@ class TestPages:
     def test_static_files_are_served(self, portal) -> None:
         assert portal.get("/static/portal.css").status_code == 200
         assert portal.get("/static/portal.js").status_code == 200
+
+
+@pytest.fixture
+def seeded_portal(seeded_settings: Settings) -> Iterator[TestClient]:
+    """The portal over the seeded registry, requests without a key (as a browser)."""
+    from main import create_app
+
+    app = create_app(seeded_settings.model_copy(update={"portal_enabled": True}))
+    with TestClient(app) as c:
+        yield c
+
+
+ADULT = "001085004512"  # seed persona typical_adult
+
+
+class TestPrefillPage:
+    def test_a_persona_fills_the_form_with_locked_values(self, seeded_portal) -> None:
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "typical_adult"})
+        assert r.status_code == 200
+        assert 'value="Nguyễn Văn An" readonly' in r.text
+        assert 'value="14/03/1985" readonly' in r.text
+        assert "CSDL quốc gia về dân cư" in r.text
+        assert 'id="coverage-filled"' in r.text
+
+    def test_the_prefill_goes_through_the_api_and_is_counted(self, seeded_portal) -> None:
+        seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
+        stats = seeded_portal.app.state.services.extras["stats"]
+        now = dt.datetime.now(dt.UTC)
+        window = resolve_window(now - dt.timedelta(hours=1), now + dt.timedelta(minutes=1))
+        report = seeded_portal.portal.call(stats.coverage, window)
+        assert report.totals.prefills == 1
+        assert [f.form_id for f in report.forms] == ["ct01"]
+
+    @pytest.mark.parametrize(
+        ("identifier", "status", "words"),
+        [
+            ("001099000001", 404, "Không tìm thấy hồ sơ"),
+            ("0010850045", 422, "chưa hợp lệ"),
+            ("", 422, "chưa hợp lệ"),
+        ],
+    )
+    def test_bad_identifiers_say_what_is_wrong(self, seeded_portal, identifier, status, words):
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": identifier})
+        assert r.status_code == status
+        assert words in r.text
+        assert 'name="subject.applicant"' in r.text
+
+    def test_registry_values_are_escaped(self, seeded_portal) -> None:
+        evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+        r = seeded_portal.patch(
+            f"/v1/citizens/{ADULT}",
+            json={"full_name": f"Nguyễn {evil}"},
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert r.status_code == 200, r.text
+        page = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
+        assert page.status_code == 200
+        assert "<script>alert(1)" not in page.text
+        assert "<img src=x" not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text

@@ -104,15 +104,17 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium: str, tmp_path_factory) -> Iterator[LiveServer]:
-    """The service with the portal on, over a seeded SQLite registry."""
+def live_server(
+    chromium: str, seeded_sqlite_template: Path, tmp_path_factory
+) -> Iterator[LiveServer]:
+    """The service with the portal on, over a copy of the suite's seeded SQLite registry
+    (personas plus 300 citizens and 40 businesses)."""
     database = tmp_path_factory.mktemp("browser") / "registry.db"
+    shutil.copyfile(seeded_sqlite_template, database)
     settings = Settings(
         database_url=f"sqlite:///{database}",
         admin_key=ADMIN_KEY,
-        seed_demo=True,
-        demo_citizens=300,
-        demo_businesses=40,
+        seed_demo=False,
         portal_enabled=True,
         _env_file=None,  # type: ignore[call-arg]
     )

@@ -5,16 +5,11 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from autofill.portal.charts import column_chart, percent, sparkline
+from autofill.portal.charts import column_chart, percent, trend_bars
 from autofill.portal.dashboard import declares_business
-from autofill.portal.views import (
-    coverage_of,
-    display_text,
-    format_moment,
-    root_subjects,
-    sections_of,
-    submitted_values,
-)
+from autofill.portal.submission import submitted_values
+from autofill.portal.text import display_text, format_moment
+from autofill.portal.views import coverage_of, field_view, root_subjects, sections_of
 
 SCHEMA = {
     "id": "demo-form",
@@ -96,7 +91,7 @@ class TestSections:
         assert name.updated_at == "01/03/2026 10:00"
         assert (capital.locked, capital.input_type, capital.text) == (False, "number", "5000000000")
         assert (office.control, office.text) == ("textarea", "12 Lý…")
-        assert (legal_form.option_label, legal_form.text) == ("Công ty TNHH", "llc")
+        assert (legal_form.locked, legal_form.text) == (True, "Công ty TNHH")
         assert coverage_of(RESULT).percent == 67
 
 
@@ -167,7 +162,76 @@ class TestDashboardParts:
         assert chart.bars[1].height == pytest.approx(plot_h / 2, abs=0.01)
         assert chart.bars[2].empty and not chart.bars[1].empty
         assert chart.target_y == pytest.approx(12 + plot_h * 0.8, abs=0.01)
-        assert sparkline([0.0, None, 1.0], width=100, height=20).split() == [
-            "0.0,18.0",
-            "100.0,2.0",
-        ]
+        bars = trend_bars([0.5, None, 1.0], width=30, height=20)
+        assert [(b.x, b.height) for b in bars] == [(0.0, 10.0), (20.0, 20.0)]
+
+
+DATE = {
+    "key": "born",
+    "label": "Ngày sinh",
+    "type": "date",
+    "prefill": {"from": "p.birth_date"},
+}
+LIST = {
+    "key": "members",
+    "label": "Thành viên",
+    "type": "list",
+    "prefill": {"from": "p.household.members"},
+    "columns": [
+        {"key": "name", "label": "Họ tên"},
+        {
+            "key": "sex",
+            "label": "Giới tính",
+            "type": "select",
+            "options": [{"value": "male", "label": "Nam"}, {"value": "female", "label": "Nữ"}],
+        },
+        {"key": "born", "label": "Ngày sinh", "type": "date"},
+    ],
+}
+ROWS = [{"name": "Lê Văn A", "sex": "male", "born": "1990-02-01"}]
+
+
+class TestDatesAndLists:
+    def envelope(self, value, locked=True):
+        return {"value": value, "status": "filled", "source": SOURCE, "locked": locked}
+
+    def test_a_locked_date_reads_in_vietnamese_and_goes_back_in_iso(self) -> None:
+        view = field_view(DATE, self.envelope("1985-03-14"))
+        assert (view.text, view.input_type) == ("14/03/1985", "text")
+        schema = {"fields": [DATE]}
+        page = {"field.born": view.text, "orig.born": view.original}
+        assert submitted_values(schema, page) == {"born": "1985-03-14"}
+
+    def test_an_editable_date_uses_the_date_picker(self) -> None:
+        view = field_view(DATE, self.envelope("1985-03-14", locked=False))
+        assert (view.text, view.input_type) == ("1985-03-14", "date")
+
+    def test_list_rows_show_labels_and_dates_and_go_back_unchanged(self) -> None:
+        view = field_view(LIST, self.envelope(ROWS, locked=False))
+        assert view.rows == [["Lê Văn A", "Nam", "01/02/1990"]]
+        page = {f"cell.members.0.{j}": cell for j, cell in enumerate(view.rows[0])}
+        page["orig.members"] = view.original
+        assert submitted_values({"fields": [LIST]}, page) == {"members": ROWS}
+        page["cell.members.0.0"] = "Lê Văn B"
+        edited = submitted_values({"fields": [LIST]}, page)["members"]
+        assert edited[0]["name"] == "Lê Văn B"
+
+
+BOX = {"key": "agree", "label": "Đồng ý", "type": "checkbox"}
+
+
+class TestOtherControls:
+    def test_a_textarea_field_is_a_textarea(self) -> None:
+        spec = {"key": "content", "label": "Nội dung", "type": "textarea"}
+        assert field_view(spec, None).control == "textarea"
+
+    @pytest.mark.parametrize(("page", "value"), [({"field.agree": "true"}, True), ({}, False)])
+    def test_a_checkbox_sends_true_or_false(self, page, value) -> None:
+        assert submitted_values({"fields": [BOX]}, page) == {"agree": value}
+
+    def test_a_locked_checkbox_goes_back_unchanged(self) -> None:
+        envelope = {"value": True, "status": "filled", "source": SOURCE, "locked": True}
+        view = field_view(BOX, envelope)
+        page = {"field.agree": view.text, "orig.agree": view.original}
+        assert view.text == "Có"
+        assert submitted_values({"fields": [BOX]}, page) == {"agree": True}

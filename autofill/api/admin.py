@@ -1,0 +1,69 @@
+"""Administration routes: reseed the registry over HTTP (testers of shared deployments)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Self
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, model_validator
+
+from autofill.api.dependencies import RegistryWriter, StateDep
+from autofill.api.schemas import PROBLEM_RESPONSES
+from registries.errors import ReseedDisabled
+from seed import seed_registry
+
+router = APIRouter(prefix="/v1/admin", responses=PROBLEM_RESPONSES, tags=["admin"])
+
+# Over HTTP a reseed must finish within a request's patience.
+MAX_HTTP_CITIZENS = 200_000
+MAX_HTTP_BUSINESSES = 50_000
+
+
+class ReseedRequest(BaseModel):
+    """How big a registry to generate, from which seed."""
+
+    citizens: int = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
+    businesses: int = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _people_for_businesses(self) -> Self:
+        if self.businesses and self.citizens < 100:
+            raise ValueError("generated businesses need at least 100 citizens to run them")
+        return self
+
+
+class ReseedReport(BaseModel):
+    """What the reseed wrote."""
+
+    seed: int
+    citizens: int
+    businesses: int
+    counts: dict[str, int]
+    seconds: float
+
+
+@router.post("/reseed", operation_id="reseed_registry", response_model=ReseedReport)
+async def reseed(body: ReseedRequest, state: StateDep, _: RegistryWriter) -> ReseedReport:
+    """Replace the whole registry with personas plus a freshly generated one."""
+    if not state.settings.allow_reseed:
+        raise ReseedDisabled("reseeding over HTTP is turned off for this deployment")
+    lock = state.extras.setdefault("reseed_lock", asyncio.Lock())
+    async with lock:
+        report = await asyncio.to_thread(
+            seed_registry,
+            state.settings.database_url,
+            citizens=body.citizens,
+            businesses=body.businesses,
+            seed=body.seed,
+            reset=True,
+        )
+        await state.cache.clear()
+    return ReseedReport(
+        seed=report.seed,
+        citizens=report.citizens,
+        businesses=report.businesses,
+        counts=report.counts,
+        seconds=round(report.seconds, 3),
+    )

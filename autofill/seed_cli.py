@@ -1,0 +1,95 @@
+"""`autofill seed`: fill the mock registries, and show the personas catalog.
+
+The seeder itself (`seed/`) knows nothing of settings or migrations; this command reads
+`AUTOFILL_DATABASE_URL`, migrates, then seeds.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from autofill.config import Settings
+from autofill.database import migrate
+from registries.database import make_engine
+from seed import PERSONAS, RegistryNotEmpty, SeedReport, seed_registry
+
+seed_app = typer.Typer(
+    help="Seed the mock registries with personas and generated records.",
+    invoke_without_command=True,
+)
+console = Console()
+
+CitizensOpt = typer.Option(3_000, "--citizens", "-c", min=0, help="generated citizens")
+BusinessesOpt = typer.Option(300, "--businesses", "-b", min=0, help="generated businesses")
+SeedOpt = typer.Option(0, "--seed", "-s", help="random seed: same seed, same registry")
+ResetOpt = typer.Option(False, "--reset", help="empty the registry first")
+
+
+def run_seed(citizens: int, businesses: int, seed: int, reset: bool) -> SeedReport:
+    """Migrate the configured database, seed it and print what was written."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    try:
+        report = seed_registry(
+            settings.database_url,
+            citizens=citizens,
+            businesses=businesses,
+            seed=seed,
+            reset=reset,
+            progress=True,
+        )
+    except RegistryNotEmpty as exc:
+        console.print(f"[red]{exc.detail}[/red] (add --reset)")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    table = Table(title=f"Seeded with seed {seed} in {report.seconds:.1f} s")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in report.counts.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("total", f"{report.rows:,}  ({report.rows / report.seconds:,.0f} rows/s)")
+    console.print(table)
+    return report
+
+
+@seed_app.callback()
+def seed_main(
+    ctx: typer.Context,
+    citizens: int = CitizensOpt,
+    businesses: int = BusinessesOpt,
+    seed: int = SeedOpt,
+    reset: bool = ResetOpt,
+) -> None:
+    """Seed the registry: `autofill seed --citizens N --businesses M --seed S [--reset]`."""
+    if ctx.invoked_subcommand is None:
+        run_seed(citizens, businesses, seed, reset)
+
+
+@seed_app.command("run")
+def seed_run(
+    citizens: int = CitizensOpt,
+    businesses: int = BusinessesOpt,
+    seed: int = SeedOpt,
+    reset: bool = ResetOpt,
+) -> None:
+    """Seed the registry (same as `autofill seed` with options)."""
+    run_seed(citizens, businesses, seed, reset)
+
+
+@seed_app.command("personas")
+def seed_personas() -> None:
+    """Print the catalog of named personas present in every seeded registry."""
+    table = Table(title="Personas (present in every seed, fixed identifiers)")
+    for column in ("key", "registry", "identifier", "name", "edge case"):
+        table.add_column(column, overflow="fold")
+    for p in PERSONAS:
+        table.add_row(p.key, p.registry, p.identifier, p.name, p.covers)
+    console.print(table)

@@ -1,0 +1,261 @@
+"""`seed_registry`: generate a registry and bulk-load it.
+
+Generation runs chunk by chunk; on large seeds two worker processes generate while this
+process writes (2 cores: one generating, one writing, at any moment). Results are
+consumed in submission order, so the registry is the same whatever the timing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+
+from registries.database import is_sqlite, make_engine
+from registries.errors import RecordConflict, RegistryError
+from registries.indexing import rebuild_all
+from seed import personas
+from seed.businesses import CHUNK_BUSINESSES, MAX_BUSINESSES, BusinessBatch, business_chunk
+from seed.citizens import CHUNK_PEOPLE, MAX_CITIZENS, CitizenBatch, citizen_chunk
+from seed.writers import PostgresWriter, RegistryNotEmptyError, SqliteWriter, Writer
+
+# Below this many citizens, worker processes cost more than they save.
+PARALLEL_FROM = 100_000
+WORKERS = 2
+
+
+class RegistryNotEmpty(RecordConflict):
+    """The registry already holds records and no reset was asked for."""
+
+    code = "registry_not_empty"
+
+
+class SchemaMissing(RegistryError):
+    """The registry tables do not exist: run the migrations first."""
+
+    code = "schema_missing"
+
+
+@dataclass
+class SeedReport:
+    """What a seed run wrote: rows per table, and how long it took."""
+
+    seed: int
+    citizens: int
+    businesses: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        """Rows written over all tables."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    seed: int
+    citizens: int
+    businesses: int
+
+    @property
+    def citizen_chunks(self) -> int:
+        return math.ceil(self.citizens / CHUNK_PEOPLE)
+
+    @property
+    def business_chunks(self) -> int:
+        return math.ceil(self.businesses / CHUNK_BUSINESSES)
+
+    @property
+    def source_chunks(self) -> int:
+        """Citizen chunks that supply businesses' people: the full ones (a short last
+        chunk may hold too few adults), or the only one."""
+        return max(1, self.citizens // CHUNK_PEOPLE)
+
+    @property
+    def rounds(self) -> int:
+        return max(1, math.ceil(self.business_chunks / self.source_chunks))
+
+
+def _citizens_task(plan: _Plan, chunk: int) -> CitizenBatch:
+    count = min(CHUNK_PEOPLE, plan.citizens - chunk * CHUNK_PEOPLE)
+    return citizen_chunk(
+        plan.seed,
+        chunk,
+        count,
+        reserved_ids=personas.reserved_ids(),
+        reserved_households=frozenset(personas.PERSONA_HOUSEHOLDS),
+    )
+
+
+def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> BusinessBatch:
+    count = min(CHUNK_BUSINESSES, plan.businesses - chunk * CHUNK_BUSINESSES)
+    return business_chunk(
+        plan.seed,
+        chunk,
+        count,
+        candidates,
+        source_chunk=chunk % plan.source_chunks,
+        round_no=chunk // plan.source_chunks,
+        rounds=plan.rounds,
+        reserved=personas.reserved_ids(),
+    )
+
+
+def _batches(
+    plan: _Plan, submit: Callable[..., Future[Any]], window: int
+) -> Iterator[CitizenBatch | BusinessBatch]:
+    """Every batch in a fixed order; business chunks follow the citizen chunk they use."""
+    pending: deque[tuple[str, int, Future[Any]]] = deque()
+    next_citizen = 0
+    while next_citizen < plan.citizen_chunks or pending:
+        while next_citizen < plan.citizen_chunks and len(pending) < window:
+            pending.append(("c", next_citizen, submit(_citizens_task, plan, next_citizen)))
+            next_citizen += 1
+        kind, chunk, future = pending.popleft()
+        batch = future.result()
+        if kind == "c" and chunk < plan.source_chunks:
+            for j in range(chunk, plan.business_chunks, plan.source_chunks):
+                pending.append(("b", j, submit(_businesses_task, plan, j, batch.candidates)))
+        yield batch
+
+
+class _Inline:
+    """Runs a task at once, for small seeds (no worker processes)."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def _writer(url: str, engine: Engine) -> Writer:
+    return SqliteWriter(url) if is_sqlite(url) else PostgresWriter(engine)
+
+
+def _check(citizens: int, businesses: int) -> None:
+    if not 0 <= citizens <= MAX_CITIZENS:
+        raise ValueError(f"citizens must be between 0 and {MAX_CITIZENS:,}")
+    if not 0 <= businesses <= MAX_BUSINESSES:
+        raise ValueError(f"businesses must be between 0 and {MAX_BUSINESSES:,}")
+    if businesses and citizens < 100:
+        raise ValueError("generated businesses need at least 100 citizens to run them")
+
+
+def seed_registry(
+    database_url: str,
+    *,
+    citizens: int,
+    businesses: int,
+    seed: int = 0,
+    reset: bool = False,
+    progress: bool = False,
+) -> SeedReport:
+    """Fill the registry with the personas plus `citizens` and `businesses` generated
+    records. The schema must exist (`autofill.database.migrate`); without `reset` an
+    already seeded registry is refused with `RegistryNotEmpty`."""
+    _check(citizens, businesses)
+    started = time.perf_counter()
+    plan = _Plan(seed, citizens, businesses)
+    engine = make_engine(database_url)
+    try:
+        if not inspect(engine).has_table("citizens"):
+            raise SchemaMissing("the registry tables do not exist; run the migrations first")
+        engine.dispose()  # the bulk writer wants the SQLite file to itself
+        report = SeedReport(seed, citizens, businesses)
+        writer = _writer(database_url, engine)
+        try:
+            writer.begin(reset=reset)
+        except RegistryNotEmptyError:
+            raise RegistryNotEmpty(
+                "the registry already holds citizens; reseed with reset to replace them"
+            ) from None
+        try:
+            _load(writer, plan, report, progress)
+            writer.commit({"seed": json.dumps({"seed": seed, "citizens": citizens,
+                                                "businesses": businesses})})  # fmt: skip
+        except BaseException:
+            writer.abort()
+            raise
+        rebuild_all(engine)
+    finally:
+        engine.dispose()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> None:
+    counts = report.counts
+    for table in ("citizens", "households", "businesses", "business_representatives"):
+        counts[table] = 0
+    counts["business_owners"] = counts["business_lines"] = 0
+
+    def write(table: str, rows: list[Any]) -> None:
+        writer.write(table, rows)
+        counts[table] += len(rows)
+
+    citizens, households = personas.citizen_rows()
+    write("citizens", citizens)
+    write("households", households)
+    _write_businesses(write, personas.business_batch())
+    bar = _progress(plan) if progress else None
+    parallel = plan.citizens >= PARALLEL_FROM
+    pool = (
+        ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        if parallel
+        else None
+    )
+    try:
+        submit = pool.submit if pool else _Inline().submit
+        for batch in _batches(plan, submit, window=WORKERS + 1 if pool else 1):
+            if isinstance(batch, CitizenBatch):
+                write("citizens", batch.citizens)
+                write("households", batch.households)
+            else:
+                _write_businesses(write, batch)
+            if bar is not None:
+                bar.advance()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if bar is not None:
+            bar.close()
+
+
+def _write_businesses(write: Callable[[str, list[Any]], None], batch: BusinessBatch) -> None:
+    write("businesses", batch.businesses)
+    write("business_representatives", batch.representatives)
+    write("business_owners", batch.owners)
+    write("business_lines", batch.lines)
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("seeding chunks", total=total)
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def _progress(plan: _Plan) -> _Bar:
+    return _Bar(plan.citizen_chunks + plan.business_chunks)

@@ -1,0 +1,193 @@
+"""Bulk writers: raw `sqlite3` in one transaction for SQLite, COPY for PostgreSQL.
+
+Both write the rows the generators produce (dates as ISO text, `updated_at` as the
+documents have it) with the same column values `registries.repository` derives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, text
+
+from registries.database import sqlite_path
+from seed.businesses import BUSINESS_COLUMNS
+from seed.documents import CITIZEN_COLUMNS, HOUSEHOLD_COLUMNS
+
+# Tables the seeder fills, children before parents (the order to empty them in).
+TABLES: dict[str, tuple[str, ...]] = {
+    "business_lines": ("enterprise_code", "vsic_code", "is_main"),
+    "business_owners": ("enterprise_code", "owner_id", "kind", "capital_share"),
+    "business_representatives": ("enterprise_code", "personal_id", "title"),
+    "businesses": BUSINESS_COLUMNS,
+    "households": HOUSEHOLD_COLUMNS,
+    "citizens": CITIZEN_COLUMNS,
+}
+_UPDATED_AT = {"citizens": CITIZEN_COLUMNS.index("updated_at")}
+_UPDATED_AT["businesses"] = BUSINESS_COLUMNS.index("updated_at")
+
+
+class RegistryNotEmptyError(Exception):
+    """Raised by a writer when the registry already holds citizens and no reset was asked."""
+
+
+class Writer(Protocol):
+    """Writes seeded rows in one transaction."""
+
+    def begin(self, *, reset: bool) -> None:
+        """Start the transaction; empty the registry tables when `reset`."""
+        ...
+
+    def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert rows into a registry table."""
+        ...
+
+    def commit(self, meta: dict[str, str]) -> None:
+        """Store registry facts and commit."""
+        ...
+
+    def abort(self) -> None:
+        """Roll back after a failure."""
+        ...
+
+
+def sqlite_datetime(value: str) -> str:
+    """`updated_at` in the text form SQLAlchemy stores on SQLite."""
+    if len(value) == 20 and value[-1] == "Z":
+        return f"{value[:10]} {value[11:19]}.000000"
+    import datetime as dt
+
+    moment = dt.datetime.fromisoformat(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class SqliteWriter:
+    """One connection, one transaction, bulk-load pragmas, secondary indexes rebuilt once."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = sqlite3.connect(sqlite_path(url), isolation_level=None, timeout=30)
+        self._indexes: list[str] = []
+        self._journal = "wal"
+
+    def begin(self, *, reset: bool) -> None:
+        """Switch to bulk-load settings and start the write transaction."""
+        conn = self.conn
+        self._journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        # A rollback journal in memory is enough to undo a failed load; when other
+        # connections hold the file open SQLite keeps WAL, which is correct too.
+        with contextlib.suppress(sqlite3.OperationalError):  # another connection: stay WAL
+            conn.execute("PRAGMA journal_mode=MEMORY")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-262144")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("BEGIN IMMEDIATE")
+        if not reset and conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():
+            conn.execute("ROLLBACK")
+            raise RegistryNotEmptyError
+        if reset:
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+        names = ", ".join(f"'{t}'" for t in TABLES)
+        self._indexes = []
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({names})"
+        ).fetchall():
+            self._indexes.append(sql)
+            conn.execute(f'DROP INDEX "{name}"')
+
+    def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert rows with `executemany`."""
+        if not rows:
+            return
+        columns = TABLES[table]
+        position = _UPDATED_AT.get(table)
+        if position is not None:
+            rows = [(*r[:position], sqlite_datetime(r[position]), *r[position + 1 :]) for r in rows]
+        marks = ", ".join("?" * len(columns))
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def commit(self, meta: dict[str, str]) -> None:
+        """Rebuild the secondary indexes, store the facts, commit, restore the journal."""
+        conn = self.conn
+        for sql in self._indexes:
+            conn.execute(sql)
+        conn.executemany(
+            "INSERT INTO registry_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            list(meta.items()),
+        )
+        conn.execute("COMMIT")
+        self._restore()
+        conn.close()
+
+    def _restore(self) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):  # still WAL: nothing to restore
+            self.conn.execute(f"PRAGMA journal_mode={self._journal}")
+
+    def abort(self) -> None:
+        """Roll back and close."""
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._restore()
+        finally:
+            self.conn.close()
+
+
+class PostgresWriter:
+    """COPY into each table through psycopg, in one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.raw: Any = None
+
+    def begin(self, *, reset: bool) -> None:
+        """Open the transaction and lock the tables against a concurrent seed."""
+        self.raw = self.engine.raw_connection()
+        cur = self.raw.cursor()
+        cur.execute("LOCK TABLE citizens IN SHARE ROW EXCLUSIVE MODE")
+        if not reset:
+            cur.execute("SELECT 1 FROM citizens LIMIT 1")
+            if cur.fetchone():
+                self.abort()
+                raise RegistryNotEmptyError
+        else:
+            for table in TABLES:
+                cur.execute(f"DELETE FROM {table}")
+
+    def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """COPY rows in."""
+        if not rows:
+            return
+        cur = self.raw.cursor()
+        with cur.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def commit(self, meta: dict[str, str]) -> None:
+        """Store the facts and commit."""
+        cur = self.raw.cursor()
+        for key, value in meta.items():
+            cur.execute(
+                "INSERT INTO registry_meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        self.raw.commit()
+        self.raw.close()
+        with self.engine.begin() as conn:
+            for table in TABLES:
+                conn.execute(text(f"ANALYZE {table}"))
+
+    def abort(self) -> None:
+        """Roll back and release the connection."""
+        if self.raw is not None:
+            try:
+                self.raw.rollback()
+            finally:
+                self.raw.close()
+                self.raw = None

@@ -1,0 +1,82 @@
+"""Two real worker processes on one database (and, on PostgreSQL, one Redis): an edit
+through one is what the other serves next, every time."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from autofill.database import migrate
+from registries.database import make_engine
+from tests.integration.servers import AUTH, workers
+from tests.records import citizen
+
+PID = "001089012345"
+
+
+def worker_env(database_url: str, redis_url: str | None) -> dict[str, str]:
+    """The environment of a worker on the test's database (and Redis)."""
+    env = {"AUTOFILL_DATABASE_URL": database_url}
+    if redis_url:
+        env["AUTOFILL_REDIS_URL"] = redis_url
+    return env
+
+
+def prepare(database_url: str) -> None:
+    """Migrate once, before the workers start (they would race to create the tables)."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    engine.dispose()
+
+
+def test_an_edit_through_one_worker_is_read_through_the_other(
+    database_url: str, redis_url: str | None, tmp_path
+) -> None:
+    prepare(database_url)
+    backend = make_url(database_url).get_backend_name()
+    with (
+        workers(2, worker_env(database_url, redis_url), tmp_path) as (a, b),
+        httpx.Client(headers=AUTH, timeout=10) as http,
+    ):
+        assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
+        ready = http.get(f"{b}/readyz").json()
+        if backend == "postgresql" and redis_url:
+            assert ready["cache_backend"] == "memory+redis"
+        for i in range(40):
+            # Both workers hold the record in every tier before the edit ...
+            for base in (a, b, b):
+                assert http.get(f"{base}/v1/citizens/{PID}").status_code == 200
+            name = f"Nguyễn Văn Lần {i}"
+            writer, reader = (a, b) if i % 2 == 0 else (b, a)
+            r = http.patch(f"{writer}/v1/citizens/{PID}", json={"full_name": name})
+            assert r.status_code == 200, r.text
+            # ... and the very next read through the other one shows the edit.
+            assert http.get(f"{reader}/v1/citizens/{PID}").json()["full_name"] == name
+        r = http.delete(f"{a}/v1/citizens/{PID}")
+        assert r.status_code == 204
+        assert http.get(f"{b}/v1/citizens/{PID}").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["put"])
+def test_a_real_server_sends_no_server_header_and_no_traceback(
+    database_url: str, redis_url: str | None, tmp_path, method: str
+) -> None:
+    prepare(database_url)
+    with (
+        workers(1, worker_env(database_url, redis_url), tmp_path) as (a,),
+        httpx.Client(headers=AUTH, timeout=10) as http,
+    ):
+        r = http.request(method, f"{a}/v1/citizens/{PID}", content=b"[" * 100_000)
+        assert r.status_code == 422
+        assert "server" not in r.headers
+        assert r.headers["x-content-type-options"] == "nosniff"
+        r = http.get(f"{a}/v1/citizens/..%2F..%2Fetc%2Fpasswd")
+        assert r.status_code in (404, 422)
+        assert r.headers["content-type"] == "application/problem+json"
+        chunked = http.put(
+            f"{a}/v1/citizens/{PID}",
+            content=(b"x" * 100_000 for _ in range(12)),
+            headers={"content-type": "application/json"},
+        )
+        assert chunked.status_code == 413
