@@ -107,13 +107,34 @@ async def _validation_error(request: Request, exc: Exception) -> Any:
 async def _http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else "HTTP error"
-    return problem(
-        exc.status_code,
-        detail,
-        detail,
-        code=f"http_{exc.status_code}",
-        headers=getattr(exc, "headers", None),
-    )
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return problem(exc.status_code, detail, detail, code=f"http_{exc.status_code}", headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the target resource answers, as documented (each method is its own
+    route here, so Starlette's own `Allow` names only the first route it tried)."""
+    from starlette.routing import compile_path
+
+    path = request.scope.get("path", "")
+    matches = [
+        (template.count("{"), operations)
+        for template, operations in request.app.openapi().get("paths", {}).items()
+        if compile_path(template)[0].match(path)
+    ]
+    fewest = min((params for params, _ in matches), default=0)  # literal segments win
+    methods = {
+        method.upper()
+        for params, operations in matches
+        if params == fewest
+        for method in operations
+        if method != "parameters"
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 # Database failures that reach the app from any route (not only the registry's own

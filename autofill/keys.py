@@ -49,7 +49,16 @@ class KeyInfo:
     revoked_at: dt.datetime | None
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
 def _info(row: Any) -> KeyInfo:
+    created = _utc(row.created_at)
+    assert created is not None
     return KeyInfo(
         id=row.id,
         name=row.name,
@@ -57,8 +66,8 @@ def _info(row: Any) -> KeyInfo:
         scopes=orjson.loads(row.scopes),
         form_ids=None if row.form_ids is None else orjson.loads(row.form_ids),
         rate_limit_per_minute=row.rate_limit_per_minute,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
+        created_at=created,
+        revoked_at=_utc(row.revoked_at),
     )
 
 

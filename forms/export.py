@@ -99,3 +99,22 @@ def format_schema() -> dict[str, Any]:
             for name, t in sorted(TRANSFORMS.items())
         },
     }
+
+
+def inline_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema with its local `$defs` references written in place (for OpenAPI bodies,
+    where `#/$defs/…` would point at the wrong document)."""
+    defs = document.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
+                return {**walk(defs[ref.removeprefix("#/$defs/")]), **rest}
+            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(document)

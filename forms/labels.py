@@ -122,3 +122,17 @@ POSSESSIVE: dict[str, tuple[str, str]] = {
     "owners": ("chủ sở hữu", "owner"),
     "business_lines": ("ngành kinh doanh", "business line"),
 }
+
+# Other words forms use for the same attribute (matched by `forms.suggest` only).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "personal_id": ("Số CCCD", "Số căn cước công dân", "Số căn cước", "Số định danh"),
+    "old_id_number": ("Số CMND", "Số chứng minh nhân dân"),
+    "full_name": ("Họ và tên", "Họ tên", "Name"),
+    "birth_date": ("Ngày sinh", "Sinh ngày", "Date of birth"),
+    "permanent_address": ("Địa chỉ thường trú", "Hộ khẩu thường trú"),
+    "current_address": ("Chỗ ở hiện nay", "Địa chỉ liên lạc", "Địa chỉ liên hệ"),
+    "enterprise_code": ("Mã số thuế", "Mã số doanh nghiệp", "Tax code"),
+    "phone": ("Điện thoại", "Số di động"),
+    "email": ("Email", "Thư điện tử"),
+    "hometown": ("Nguyên quán",),
+}

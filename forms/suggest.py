@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from forms.compiled import FIELD_HOLDS
 from forms.errors import InvalidFormSchema
+from forms.labels import ALIASES, POSSESSIVE
 from forms.schemas import FormSchema
 from forms.validation import FIXES, SchemaChecker, compile_schema
 from forms.vocabulary import Attribute, vocabulary
@@ -30,17 +31,28 @@ def fold(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     attribute: Attribute
-    vi: str
-    en: str
+    labels: tuple[str, ...]  # folded Vietnamese, English and alias labels
+    depth: int
 
 
 @cache
 def _entries(registry: str) -> tuple[_Entry, ...]:
-    return tuple(
-        _Entry(a, fold(a.label), fold(a.label_en))
-        for a in vocabulary(registry).values()
-        if a.type.kind != "object" or a.type.many
-    )
+    out = []
+    for a in vocabulary(registry).values():
+        if a.type.kind == "object" and not a.type.many:
+            continue
+        *owners, name = a.path.split(".")
+        nouns = [POSSESSIVE[o][0] for o in owners if o in POSSESSIVE]
+        suffix = f" {nouns[-1]}" if nouns else ""
+        aliases = tuple(alias + suffix for alias in ALIASES.get(name, ()))
+        labels = (fold(a.label), fold(a.label_en), *(fold(x) for x in aliases))
+        out.append(_Entry(a, labels, a.path.count(".")))
+    return tuple(out)
+
+
+def _similarity(a: str, b: str) -> float:
+    """Word-set overlap, tempered by word order and length so extra words cost something."""
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
 
 
 def _fit(field_type: str, attribute: Attribute) -> tuple[bool, list[str]]:
@@ -80,11 +92,11 @@ def suggest_mappings(document: Any, *, limit: int = 3) -> dict[str, Any]:
         for name, subject in checker.subjects.items():
             subject_label = fold(schema.subjects[name].label or "")
             for e in _entries(subject.registry):
-                score = fuzz.token_set_ratio(label_vi, e.vi)
+                wanted = [w for w in (label_vi, label_en) if w]
+                score = max(_similarity(w, x) for w in wanted for x in e.labels)
                 if subject_label:
-                    score = max(score, fuzz.token_set_ratio(label_vi, f"{e.vi} {subject_label}"))
-                if label_en:
-                    score = max(score, fuzz.token_set_ratio(label_en, e.en))
+                    score = max(score, _similarity(label_vi, f"{e.labels[0]} {subject_label}"))
+                score -= 3 * e.depth  # a top-level attribute wins a tie
                 fits, transform = _fit(f.type, e.attribute)
                 if not fits:
                     score -= 25

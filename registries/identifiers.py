@@ -256,6 +256,17 @@ def identify(raw: str) -> tuple[str, str]:
     return "business", normalize_tax_code(raw)
 
 
+def personal_id_pattern(today: dt.date | None = None) -> str:
+    """A regular expression for the valid personal IDs (province list, no future year)."""
+    provinces = "|".join(sorted(code[1:] for code in BIRTH_PROVINCE_CODES))
+    last = (today or dt.date.today()).year
+    century, year = divmod(last - 1900, 100)  # G digits 0..2*century+1 are past centuries
+    tens, units = divmod(year, 10)
+    up_to_year = f"{tens}[0-{units}]" if tens == 0 else f"(?:[0-{tens - 1}][0-9]|{tens}[0-{units}])"
+    past = f"[0-{2 * century - 1}][0-9]{{2}}|" if century else ""
+    return f"^0(?:{provinces})(?:{past}[{2 * century}{2 * century + 1}]{up_to_year})[0-9]{{6}}$"
+
+
 def _pydantic(fn):  # type: ignore[no-untyped-def]
     def validate(value: object) -> str:
         try:
@@ -272,7 +283,7 @@ PersonalId = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^0[0-9]{11}$",
+            "pattern": personal_id_pattern(),
             "description": "12-digit personal identification number (số định danh cá nhân)",
             "examples": ["001089012345"],
         }

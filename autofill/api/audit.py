@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from autofill.access import Principal
 from autofill.api.dependencies import require
-from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
 from autofill.api.trust import get_trust
 from autofill.audit import AuditFilter, decode_cursor
 from autofill.errors import InvalidRequest, Problem
@@ -66,8 +66,10 @@ async def search_audit(
         Query(max_length=32, description="a personal ID or tax code; hashed before the search"),
     ] = None,
     action: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
-    since: Annotated[dt.datetime | None, Query(description="from this time (inclusive)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="before this time")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="from this time (inclusive), ISO 8601")
+    ] = None,
+    until: Annotated[IsoDateTime | None, Query(description="before this time, ISO 8601")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPage:

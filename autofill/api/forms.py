@@ -7,15 +7,18 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from autofill.access import Principal
 from autofill.api.dependencies import get_principal, require
 from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
-from autofill.prefill import PrefillRequest, PrefillService
+from autofill.errors import Forbidden
+from autofill.prefill import PrefillRequest
 from forms.errors import FormProblem, InvalidFormSchema
-from forms.export import data_schema, format_schema
+from forms.export import data_schema, format_schema, inline_schema
 from forms.schemas import MAX_SCHEMA_BYTES, FormSchema
 from forms.service import FormStore, StoredForm
 from forms.suggest import suggest_mappings
@@ -26,11 +29,10 @@ router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONS
 FormId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", description="form id")]
 Reader = Annotated[Principal, Depends(get_principal)]
 Writer = Annotated[Principal, Depends(require("forms:write"))]
-Prefiller = Annotated[Principal, Depends(require("prefill"))]
 SCHEMA_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FormSchema"}}},
+        "content": {"application/json": {"schema": inline_schema(format_schema())}},
     }
 }
 
@@ -40,13 +42,7 @@ def get_forms(request: Request) -> FormStore:
     return request.app.state.services.extras["forms"]
 
 
-def get_prefill(request: Request) -> PrefillService:
-    """The prefill engine."""
-    return request.app.state.services.extras["prefill"]
-
-
 FormsDep = Annotated[FormStore, Depends(get_forms)]
-PrefillDep = Annotated[PrefillService, Depends(get_prefill)]
 
 
 def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -154,26 +150,42 @@ async def get_json_schema(
     return _json(data_schema(schema))
 
 
-@router.post("/{form_id}/prefill", operation_id="prefill_form")
+PREFILL_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PrefillRequest.model_json_schema()}},
+    }
+}
+
+
+@router.post("/{form_id}/prefill", operation_id="prefill_form", openapi_extra=PREFILL_BODY)
 async def prefill(
     form_id: FormId,
-    body: PrefillRequest,
     request: Request,
-    engine: PrefillDep,
-    principal: Prefiller,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """The form's fields filled from the registries, with provenance and coverage."""
-    state = request.app.state.services
+    # The hot path: the key, the scope and the body are checked here rather than through
+    # FastAPI's dependency and body machinery, which costs more than the prefill itself.
+    principal = await get_principal(request)
+    if not principal.allows("prefill"):
+        raise Forbidden("this key lacks the 'prefill' scope")
+    try:
+        body = PrefillRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    extras = request.app.state.services.extras
     request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
     try:
-        result = await engine.prefill(
+        result = await extras["prefill"].prefill(
             form_id,
             body,
             principal=principal,
             version=version,
             request_id=request_id,
-            observers=state.extras.get("prefill_observers") or (),
+            observers=extras.get("prefill_observers") or (),
         )
     except RecordNotFound as exc:
         await note_prefill_miss(request, principal, exc, body.subjects)  # enumeration watch

@@ -24,6 +24,7 @@ from autofill.api.state import AppState
 from autofill.api.stats import get_stats
 from autofill.portal import dashboard, personas
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.messages import identifier_message
 from autofill.portal.submission import submitted_values
 from autofill.portal.text import present
 from autofill.portal.views import (
@@ -160,11 +161,12 @@ async def portal_prefill(request: Request, state: StateDep) -> Response:
             entered[subject.name] = raw
     answer = await client.prefill(form_id, entered, PURPOSE.format(form=form_id))
     if not answer.ok:
-        errors = {
-            pointer.removeprefix("/subjects/"): detail
-            for pointer, detail in answer.problem_pointers().items()
-        }
-        message = _failure_message(answer.status, answer.problem_detail())
+        registries = {s.name: s.registry for s in root_subjects(schema)}
+        errors = {}
+        for pointer, code, detail in answer.problems():
+            name = pointer.removeprefix("/subjects/")
+            errors[name] = identifier_message(code, registries.get(name, ""), detail)
+        message = _failure_message(answer.status)
         return await _index(
             request,
             state,
@@ -187,16 +189,16 @@ async def portal_prefill(request: Request, state: StateDep) -> Response:
     return _page(request, "form.html", context)
 
 
-def _failure_message(status: int, detail: str) -> str:
+def _failure_message(status: int) -> str:
     if status == 404:
         return "Không tìm thấy hồ sơ với số định danh / mã số thuế đã nhập."
     if status == 422:
-        return "Số định danh hoặc mã số thuế chưa hợp lệ: " + detail
+        return "Số định danh hoặc mã số thuế chưa hợp lệ: xem hướng dẫn dưới ô nhập."
     if status == 429:
         return "Có quá nhiều yêu cầu; vui lòng thử lại sau ít phút."
     if status == 503:
         return "Hệ thống CSDL tạm thời không truy cập được; vui lòng thử lại sau."
-    return "Không điền sẵn được biểu mẫu: " + detail
+    return f"Không điền sẵn được biểu mẫu (lỗi {status})."
 
 
 @router.post("/submit", response_class=HTMLResponse)

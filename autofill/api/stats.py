@@ -7,14 +7,13 @@ each portal is used; it belongs with the other oversight reads, not with `prefil
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from autofill.access import Principal
 from autofill.api.dependencies import StateDep, require
-from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
 from autofill.api.state import AppState
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.schemas import Bucket, CoverageReport
@@ -24,10 +23,10 @@ router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONS
 
 StatsReader = Annotated[Principal, Depends(require("audit:read"))]
 From = Annotated[
-    dt.datetime | None,
+    IsoDateTime | None,
     Query(alias="from", description="ISO 8601 start; without an offset it is UTC"),
 ]
-To = Annotated[dt.datetime | None, Query(description="exclusive end (ISO 8601); default now")]
+To = Annotated[IsoDateTime | None, Query(description="exclusive end (ISO 8601); default now")]
 
 
 async def start_stats(state: AppState) -> None:

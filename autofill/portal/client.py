@@ -46,10 +46,14 @@ class ApiAnswer:
             return str(self.body.get("detail") or self.body.get("title") or "")
         return f"HTTP {self.status}"
 
-    def problem_pointers(self) -> dict[str, str]:
-        """JSON pointer → detail for each located problem of an error answer."""
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(JSON pointer, code, detail) for each located problem of an error answer."""
         errors = self.body.get("errors") if isinstance(self.body, dict) else None
-        return {e.get("pointer", ""): e.get("detail", "") for e in errors or []}
+        return [
+            (str(e.get("pointer", "")), str(e.get("code") or ""), str(e.get("detail", "")))
+            for e in errors or []
+            if isinstance(e, dict)
+        ]
 
 
 class ServiceClient:
@@ -64,6 +68,7 @@ class ServiceClient:
             timeout=30.0,
         )
         self._app = app
+        self._can_verify: bool | None = None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
         response = await self._http.request(method, path, **kwargs)
@@ -88,10 +93,10 @@ class ServiceClient:
 
     def can_verify(self) -> bool:
         """Whether the service has the submission check (`POST /v1/forms/{id}/verify`)."""
-        return any(
-            getattr(route, "path", None) == "/v1/forms/{form_id}/verify"
-            for route in getattr(self._app, "routes", [])
-        )
+        if self._can_verify is None:
+            paths = self._app.openapi().get("paths", {}) if hasattr(self._app, "openapi") else {}
+            self._can_verify = "/v1/forms/{form_id}/verify" in paths
+        return self._can_verify
 
     async def verify(
         self, form_id: str, token: str, values: dict[str, Any], subjects: dict[str, str]

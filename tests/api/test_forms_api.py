@@ -182,3 +182,17 @@ class TestJsonSchemas:
         for document in read_catalog():
             assert list(validator.iter_errors(document)) == [], document["id"]
         assert not validator.is_valid(changed(fields=[{"key": "a", "label": "A", "type": "txt"}]))
+
+
+class TestSuggest:
+    def test_suggest_route(self, client) -> None:
+        doc = changed(fields=[{"key": "dob", "label": "Ngày sinh", "type": "date"}])
+        r = client.post("/v1/forms/suggest", json=doc)
+        assert r.status_code == 200
+        (field,) = r.json()["fields"]
+        assert field["pointer"] == "/fields/0"
+        assert field["candidates"][0]["from"] == "person.birth_date"
+
+    def test_suggest_invalid_is_422(self, client) -> None:
+        r = client.post("/v1/forms/suggest", json={"id": "x"})
+        assert r.status_code == 422

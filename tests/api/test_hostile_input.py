@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 
 import orjson
@@ -10,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autofill.api.guard import RequestGuard, json_depth
+from tests.integration.servers import run_async
 from tests.records import citizen
 
 PROBLEM = "application/problem+json"
@@ -84,7 +84,7 @@ class TestBodyLimit:
             sent.append(message)
 
         scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
-        asyncio.run(guard(scope, receive, send))
+        run_async(guard(scope, receive, send))
         assert not reached
         assert sent[0]["status"] == 413
         assert pulled == 3  # stopped reading at the first chunk past the limit

@@ -57,3 +57,10 @@ class TestKeysApi:
         r = client.delete("/v1/keys/000000000000")
         assert r.status_code == 404
         assert r.json()["code"] == "key_not_found"
+
+    def test_times_carry_their_offset(self, client) -> None:
+        key_id, _ = create_key(client, "prefill")
+        client.delete(f"/v1/keys/{key_id}")
+        (listed,) = [k for k in client.get("/v1/keys").json()["items"] if k["id"] == key_id]
+        for name in ("created_at", "revoked_at"):
+            assert listed[name].endswith(("+00:00", "Z")), listed[name]

@@ -107,9 +107,11 @@ class TestPrefillPage:
     @pytest.mark.parametrize(
         ("identifier", "status", "words"),
         [
-            ("001099000001", 404, "Không tìm thấy hồ sơ"),
-            ("0010850045", 422, "chưa hợp lệ"),
-            ("", 422, "chưa hợp lệ"),
+            ("001099000001", 404, "Không có hồ sơ nào với số này"),
+            ("0010850045", 422, "Đây có vẻ là mã số thuế"),
+            ("00108500451", 422, "gồm đúng 12 chữ số"),
+            ("003085004512", 422, "mã tỉnh nơi đăng ký khai sinh"),
+            ("", 422, "Vui lòng nhập thông tin này"),
         ],
     )
     def test_bad_identifiers_say_what_is_wrong(self, seeded_portal, identifier, status, words):

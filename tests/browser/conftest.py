@@ -124,7 +124,9 @@ def live_server(
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, and later tests that call asyncio.run() must not find one.
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[object]:
     """A Chromium launched by Playwright with this machine's flags."""
     from playwright.sync_api import sync_playwright

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -207,3 +208,22 @@ class TcpProxy:
         """`database_url` pointed at this proxy."""
         url = make_url(database_url).set(host="127.0.0.1", port=self.port)
         return url.render_as_string(hide_password=False)
+
+
+def run_async(coro) -> Any:  # type: ignore[no-untyped-def]
+    """Run a coroutine to completion on a fresh event loop in its own thread (a test may
+    run while another library, such as Playwright's sync API, holds this thread's loop)."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

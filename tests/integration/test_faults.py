@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from autofill.config import Settings
 from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY, BACKEND
-from tests.integration.servers import AUTH, TcpProxy, ThrowawayRedis, wait_until, workers
+from tests.integration.servers import AUTH, TcpProxy, ThrowawayRedis, run_async, wait_until, workers
 from tests.integration.test_workers import prepare, worker_env
 from tests.records import citizen, citizen_ids
 
@@ -78,7 +78,7 @@ def test_stopping_redis_during_load_loses_no_request(database_url: str, tmp_path
                 redis.start()
                 await load
 
-            asyncio.run(scenario())
+            run_async(scenario())
             failures = [s for s in statuses if s != 200]
             assert len(statuses) > 200
             assert failures == [], f"{len(failures)} of {len(statuses)} lookups failed"

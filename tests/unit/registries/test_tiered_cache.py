@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from registries.cache import MemoryCache, NullCache, make_cache
 from registries.tiered import TieredCache
 from tests.conftest import service_url
+from tests.integration.servers import run_async
 
 
 async def until(condition: Callable[[], bool], seconds: float = 3.0) -> None:
@@ -49,7 +50,7 @@ def run(test: Callable[[TieredCache, TieredCache], Awaitable[None]]) -> None:
             await a.close()
             await b.close()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 class TestAcrossWorkers:
@@ -137,7 +138,7 @@ class TestWithoutRedis:
             finally:
                 await cache.close()
 
-        asyncio.run(main())
+        run_async(main())
 
 
 class TestChoice:
@@ -173,4 +174,4 @@ class TestMemoryFillGuard:
             await reader
             assert cache.get_now("k") is None
 
-        asyncio.run(main())
+        run_async(main())

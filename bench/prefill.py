@@ -1,0 +1,349 @@
+"""Prefill throughput against a bare reference endpoint, same app, same run (DESIGN, issue 3).
+
+    PYTHONPATH=. python bench/prefill.py [--database PATH] [--duration 20]
+
+* Registry: 1,000,000 citizens in SQLite. Reuses `--database` when it exists (the seed
+  benchmark's file), else migrates and seeds it with `seed.seed_registry` (takes minutes).
+* Form: `bench-20`, 20 fields over one root citizen and one chained subject (the father),
+  with transforms; everything production prefill does runs (scope and form checks, request
+  validation, identifier validation, chained lookup, observers registered at start-up).
+* Reference: `POST /bench/reference`, mounted by this script only, returns pre-serialised
+  JSON bytes of a real prefill response (same size), ignoring its body.
+* Load: wrk, one thread, 32 connections, POST bodies with random subjects from a Lua script;
+  one uvicorn worker on port 8102. Warm: app cache on, subjects from a 20,000-citizen pool
+  warmed first. Cold: app cache off (every record read from SQLite), subjects drawn from
+  200,000 citizens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PORT = 8102
+KEY = "bench-admin-key-0123456789"
+OUT = ROOT / "bench" / "out"
+FORM = {
+    "id": "bench-20",
+    "title": "Biểu mẫu đo hiệu năng (20 trường)",
+    "legal_basis": "benchmark only",
+    "subjects": {
+        "applicant": {"registry": "citizen"},
+        "father": {"from": "applicant.father.personal_id"},
+    },
+    "fields": [
+        {
+            "key": "full_name",
+            "label": "Họ và tên",
+            "prefill": {"from": "applicant.full_name", "transform": ["upper"]},
+        },
+        {
+            "key": "birth_date",
+            "label": "Ngày sinh",
+            "type": "date",
+            "prefill": {"from": "applicant.birth_date"},
+        },
+        {
+            "key": "birth_date_text",
+            "label": "Ngày sinh (dd/mm/yyyy)",
+            "prefill": {"from": "applicant.birth_date", "transform": ["date_format"]},
+        },
+        {
+            "key": "sex",
+            "label": "Giới tính",
+            "prefill": {"from": "applicant.sex", "transform": ["label"]},
+        },
+        {
+            "key": "personal_id",
+            "label": "Số định danh",
+            "prefill": {"from": "applicant.personal_id"},
+        },
+        {"key": "ethnicity", "label": "Dân tộc", "prefill": {"from": "applicant.ethnicity.name"}},
+        {"key": "religion", "label": "Tôn giáo", "prefill": {"from": "applicant.religion"}},
+        {
+            "key": "nationality",
+            "label": "Quốc tịch",
+            "prefill": {"from": "applicant.nationality.name"},
+        },
+        {
+            "key": "hometown",
+            "label": "Quê quán",
+            "prefill": {"from": "applicant.hometown", "transform": ["address_text"]},
+        },
+        {
+            "key": "permanent_address",
+            "label": "Thường trú",
+            "type": "address",
+            "prefill": {"from": "applicant.permanent_address"},
+        },
+        {
+            "key": "current_address",
+            "label": "Nơi ở hiện tại",
+            "type": "address",
+            "prefill": {"from": "applicant.current_address"},
+        },
+        {
+            "key": "marital_status",
+            "label": "Hôn nhân",
+            "prefill": {"from": "applicant.marital_status", "transform": ["label"]},
+        },
+        {
+            "key": "phone",
+            "label": "Điện thoại",
+            "type": "phone",
+            "prefill": {"from": "applicant.phone", "locked": False},
+        },
+        {
+            "key": "head",
+            "label": "Chủ hộ",
+            "prefill": {"from": "applicant.household.head_full_name"},
+        },
+        {"key": "father_name", "label": "Họ tên cha", "prefill": {"from": "father.full_name"}},
+        {
+            "key": "father_birth_year",
+            "label": "Năm sinh cha",
+            "type": "number",
+            "prefill": {"from": "father.birth_date", "transform": ["year"]},
+        },
+        {
+            "key": "father_ethnicity",
+            "label": "Dân tộc cha",
+            "prefill": {"from": "father.ethnicity.name"},
+        },
+        {
+            "key": "father_id",
+            "label": "Số định danh cha",
+            "prefill": {"from": "father.personal_id"},
+        },
+        {
+            "key": "father_address",
+            "label": "Nơi cư trú cha",
+            "prefill": {"from": "father.permanent_address", "transform": ["address_text"]},
+        },
+        {"key": "note", "label": "Ghi chú", "type": "textarea"},
+    ],
+}
+
+
+def _settings(database: Path, cache: bool):  # type: ignore[no-untyped-def]
+    from autofill.config import Settings
+
+    return Settings(
+        database_url=f"sqlite:///{database}",
+        admin_key=KEY,
+        seed_demo=False,
+        portal_enabled=False,
+        cache_size=200_000 if cache else 0,
+        port=PORT,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def serve(database: Path, cache: bool) -> None:
+    """Run the app with the reference endpoint mounted (child process)."""
+    import orjson
+    import uvicorn
+    from starlette.responses import Response
+
+    from autofill.access import Principal
+    from autofill.prefill import PrefillRequest
+    from main import STARTUP, create_app
+
+    reference: dict[str, bytes] = {}
+    sample = (OUT / "subjects.json").read_text()
+
+    async def prepare(state) -> None:  # type: ignore[no-untyped-def]
+        forms = state.extras["forms"]
+        await forms.register(FORM)
+        pid = json.loads(sample)["warm"][0]
+        body = await state.extras["prefill"].prefill(
+            "bench-20",
+            PrefillRequest(subjects={"applicant": pid}, purpose="benchmark"),
+            principal=Principal("admin", "bench", frozenset({"admin"})),
+        )
+        reference["body"] = orjson.dumps(body)
+
+    STARTUP.append(prepare)
+    app = create_app(_settings(database, cache))
+
+    @app.post("/bench/reference", include_in_schema=False)
+    async def bench_reference() -> Response:
+        return Response(reference["body"], media_type="application/json")
+
+    uvicorn.run(app, host="127.0.0.1", port=PORT, log_level="warning", access_log=False)
+
+
+def ensure_database(database: Path) -> None:
+    """Seed a 1M-citizen registry unless the file already holds one."""
+    if database.exists():
+        with sqlite3.connect(database) as conn:
+            n = conn.execute("SELECT count(*) FROM citizens").fetchone()[0]
+        print(f"reusing {database}: {n:,} citizens")
+        return
+    from autofill.database import migrate
+    from registries.database import make_engine
+    from seed import seed_registry
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    started = time.perf_counter()
+    seed_registry(url, citizens=1_000_000, businesses=50_000, seed=2019, progress=True)
+    print(f"seeded {database} in {time.perf_counter() - started:.0f} s")
+
+
+def pick_subjects(database: Path) -> dict[str, list[str]]:
+    """Citizens with a recorded father: a warm pool and a large cold pool."""
+    with sqlite3.connect(database) as conn:
+        ids = [
+            r[0]
+            for r in conn.execute("SELECT personal_id FROM citizens WHERE father_id IS NOT NULL")
+        ]
+    rng = random.Random(7)
+    rng.shuffle(ids)
+    return {"warm": ids[:20_000], "cold": ids[:200_000]}
+
+
+def lua(path: str, ids: list[str]) -> Path:
+    """A wrk script posting prefill bodies with random subjects."""
+    bodies = ",\n".join(
+        "'"
+        + json.dumps({"subjects": {"applicant": i}, "purpose": "Đo hiệu năng"}, ensure_ascii=False)
+        + "'"
+        for i in ids
+    )
+    script = OUT / f"{path.strip('/').replace('/', '_')}_{len(ids)}.lua"
+    script.write_text(
+        f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+        f"wrk.headers['Authorization'] = 'Bearer {KEY}'\n"
+        f"local bodies = {{\n{bodies}\n}}\n"
+        "math.randomseed(os.time())\n"
+        f"request = function() return wrk.format(nil, '{path}', nil, "
+        "bodies[math.random(#bodies)]) end\n"
+    )
+    return script
+
+
+def wrk(script: Path, seconds: int) -> dict[str, float]:
+    """Run wrk (1 thread, 32 connections) and parse req/s and latency percentiles."""
+    cmd = [
+        "wrk",
+        "-t1",
+        "-c32",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{PORT}",
+    ]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+
+    def pct(p: str) -> float:
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
+        assert m, text
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "rps": rps,
+        "p50": pct("50"),
+        "p99": pct("99"),
+        "non2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def run_server(database: Path, cache: bool) -> subprocess.Popen[bytes]:
+    """Start the benchmark server and wait until it answers."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--database", str(database)]
+        + ([] if cache else ["--no-cache"]),
+        env=env,
+    )
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the benchmark server did not start")
+
+
+def check_response(ids: list[str]) -> int:
+    """One prefill over HTTP must succeed and fill the chained subject; returns its size."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/v1/forms/bench-20/prefill",
+        data=json.dumps({"subjects": {"applicant": ids[0]}, "purpose": "check"}).encode(),
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+    )
+    body = urllib.request.urlopen(req).read()
+    doc = json.loads(body)
+    assert doc["fields"]["father_name"]["status"] == "filled", doc["fields"]["father_name"]
+    return len(body)
+
+
+def main() -> None:
+    """Seed or reuse the registry, then measure warm and cold against the reference."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", type=Path, default=Path("/tmp/autofill-bench/registry-1m.db"))
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--no-cache", action="store_true")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.database, cache=not args.no_cache)
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
+    subjects = pick_subjects(args.database)
+    (OUT / "subjects.json").write_text(json.dumps(subjects))
+    results = {}
+    for mode, cache, pool in (("warm", True, "warm"), ("cold", False, "cold")):
+        proc = run_server(args.database, cache)
+        try:
+            size = check_response(subjects[pool])
+            prefill_lua = lua("/v1/forms/bench-20/prefill", subjects[pool])
+            reference_lua = lua("/bench/reference", subjects[pool][:1000])
+            if cache:
+                wrk(prefill_lua, max(10, args.duration // 2))  # warm the cache
+            ref = wrk(reference_lua, args.duration)
+            pre = wrk(prefill_lua, args.duration)
+        finally:
+            proc.terminate()
+            proc.wait()
+        results[mode] = {
+            "response_bytes": size,
+            "reference": ref,
+            "prefill": pre,
+            "ratio": pre["rps"] / ref["rps"],
+        }
+        print(
+            f"{mode}: response {size} B | reference {ref['rps']:.0f} req/s "
+            f"p99 {ref['p99']:.1f} ms | prefill {pre['rps']:.0f} req/s p50 {pre['p50']:.1f} ms "
+            f"p99 {pre['p99']:.1f} ms | ratio {pre['rps'] / ref['rps']:.0%} "
+            f"| non-2xx {pre['non2xx']:.0f}"
+        )
+    (OUT / "prefill.json").write_text(json.dumps(results, indent=2))
+    warm, cold = results["warm"], results["cold"]
+    ok = warm["ratio"] >= 0.40 and warm["prefill"]["p99"] <= 25 and cold["ratio"] >= 0.25
+    print("bar (warm >= 40% and p99 <= 25 ms, cold >= 25%):", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
