@@ -88,7 +88,10 @@ def seed_run(
 def seed_personas() -> None:
     """Print the catalog of named personas present in every seeded registry."""
     table = Table(title="Personas (present in every seed, fixed identifiers)")
-    for column in ("key", "registry", "identifier", "name", "edge case"):
+    table.add_column("key", no_wrap=True)
+    table.add_column("registry")
+    table.add_column("identifier", no_wrap=True)
+    for column in ("name", "edge case"):
         table.add_column(column, overflow="fold")
     for p in PERSONAS:
         table.add_row(p.key, p.registry, p.identifier, p.name, p.covers)

@@ -20,7 +20,7 @@ from registries.identifiers import tax_check_digit
 from registries.units import commune
 from seed.names import ascii_fold
 from seed.places import address_line, make_address
-from seed.rules import BASE_ORDINAL, iso, mobile, scramble, timestamp
+from seed.rules import BASE_ORDINAL, between, iso, mobile, pick, scramble, timestamp, weighted
 from seed.vsic import HOUSEHOLD_LINES, SECTORS, line_doc, lines_by_sector
 
 CHUNK_BUSINESSES = 1_000
@@ -184,7 +184,7 @@ class _Builder:
         """Up to n distinct adults."""
         picked: dict[str, Candidate] = {}
         for _ in range(n * 3):
-            c = self.rng.choice(self.candidates)
+            c = pick(self.rng, self.candidates)
             picked.setdefault(c[0], c)
             if len(picked) == n:
                 break
@@ -205,13 +205,13 @@ class _Builder:
     def business(self) -> None:
         """Add one business of a random legal form."""
         rng = self.rng
-        form = rng.choices(_FORMS, cum_weights=_FORM_CUM)[0]
+        form = weighted(rng, _FORMS, _FORM_CUM)
         if form == "branch" and not self.parents:
             form = "llc_one_member"
         if form == "household_business" and not self.household_owners:
             form = "llc_one_member"
         if form == "branch":
-            self.batch.add(self.branch(rng.choice(self.parents)))
+            self.batch.add(self.branch(pick(rng, self.parents)))
         elif form == "household_business":
             owner = self.candidates[self.household_owners.pop()]
             self.batch.add(self.household_business(owner))
@@ -225,26 +225,26 @@ class _Builder:
     def _brand(self) -> str:
         rng = self.rng
         if rng.random() < 0.25:
-            return rng.choice(BRAND_NAMES)
+            return pick(rng, BRAND_NAMES)
         a, b = rng.sample(BRAND_WORDS, 2)
         return f"{a} {b}"
 
     def _contact(self, brand: str, website: bool) -> tuple[str | None, str | None, str | None]:
         rng = self.rng
         slug = ascii_fold(brand).replace(" ", "")
-        tld = rng.choice(["vn", "com.vn", "com"])
-        email = f"{rng.choice(['info', 'contact', 'ketoan', 'lienhe'])}@{slug}.{tld}"
+        tld = pick(rng, ["vn", "com.vn", "com"])
+        email = f"{pick(rng, ['info', 'contact', 'ketoan', 'lienhe'])}@{slug}.{tld}"
         site = f"https://www.{slug}.{tld}" if website else None
         return (mobile(rng) if rng.random() < 0.9 else None), email, site
 
     def _lines(self, sector: str, extra: int) -> list[dict[str, Any]]:
         rng = self.rng
         own = lines_by_sector()[sector]
-        main = rng.choice(own)
+        main = pick(rng, own)
         codes = [main.code]
         for _ in range(extra):
-            pool = own if rng.random() < 0.85 else lines_by_sector()[rng.choice(_SECTOR_NAMES)]
-            code = rng.choice(pool).code
+            pool = own if rng.random() < 0.85 else lines_by_sector()[pick(rng, _SECTOR_NAMES)]
+            code = pick(rng, pool).code
             if code not in codes:
                 codes.append(code)
         return [line_doc(c, is_main=c == main.code) for c in sorted(codes)]
@@ -265,8 +265,8 @@ class _Builder:
     def enterprise(self, form: str) -> dict[str, Any]:
         """A company or private enterprise."""
         rng = self.rng
-        sector = rng.choices(_SECTOR_NAMES, cum_weights=_SECTOR_CUM)[0]
-        word_vi, word_en = rng.choice(SECTORS[sector][0])
+        sector = weighted(rng, _SECTOR_NAMES, _SECTOR_CUM)
+        word_vi, word_en = pick(rng, SECTORS[sector][0])
         brand = self._brand()
         head, foreign, short = _FORM_WORDS[form]
         if form == "llc_one_member" and rng.random() < 0.3:
@@ -275,7 +275,7 @@ class _Builder:
         capital = self._capital(form)
         people = self.people(6)
         reps, owners = self._control(form, capital, people)
-        ward = people[0][3] if rng.random() < 0.8 else rng.choice(self.candidates)[3]
+        ward = people[0][3] if rng.random() < 0.8 else pick(rng, self.candidates)[3]
         office = self._office(ward)
         phone, email, site = self._contact(brand, rng.random() < 0.3)
         en = f"{ascii_brand} {ascii_fold(word_en).upper()} {foreign}"
@@ -286,7 +286,7 @@ class _Builder:
             "short_name": f"{ascii_brand} {short}" if short and rng.random() < 0.5 else None,
             "legal_form": form,
             "founded_on": iso(self._founded()),
-            "status": rng.choices(_STATUSES, cum_weights=_STATUS_CUM)[0],
+            "status": weighted(rng, _STATUSES, _STATUS_CUM),
             "head_office": office,
             "phone": phone,
             "email": email,
@@ -294,7 +294,7 @@ class _Builder:
             "charter_capital": capital,
             "legal_representatives": reps,
             "owners": owners,
-            "business_lines": self._lines(sector, rng.randint(1, 12)),
+            "business_lines": self._lines(sector, between(rng, 1, 12)),
             "parent_code": None,
             "updated_at": timestamp(rng),
         }
@@ -313,19 +313,19 @@ class _Builder:
                 title = "Chủ tịch công ty"
             return [_rep(owner, title)], [_person_owner(owner, 100.0, capital)]
         if form == "llc_one_member":  # owned by another enterprise, run by a director
-            parent = rng.choice(self.parents)
+            parent = pick(rng, self.parents)
             return [_rep(people[0], "Giám đốc")], [_enterprise_owner(parent, 100.0, capital)]
         if form == "partnership":
-            partners = people[: rng.randint(2, 3)]
+            partners = people[: between(rng, 2, 3)]
             shares = split_shares(rng, len(partners), capital)
             reps = [_rep(p, "Thành viên hợp danh") for p in partners]
             return reps, [
                 _person_owner(p, s, a) for p, (s, a) in zip(partners, shares, strict=True)
             ]
-        n = rng.randint(2, 5) if form == "llc_multi_member" else rng.randint(3, 6)
+        n = between(rng, 2, 5) if form == "llc_multi_member" else between(rng, 3, 6)
         members: list[Any] = people[:n]
         if form == "joint_stock" and self.parents and rng.random() < 0.25:
-            members[-1] = rng.choice(self.parents)
+            members[-1] = pick(rng, self.parents)
         shares = split_shares(rng, len(members), capital)
         owners = [
             _enterprise_owner(m, s, a) if isinstance(m, dict) else _person_owner(m, s, a)
@@ -356,7 +356,7 @@ class _Builder:
             "foreign_name": None,
             "short_name": None,
             "legal_form": "branch",
-            "founded_on": iso(rng.randint(_ordinal(parent["founded_on"]), BASE_ORDINAL - 1)),
+            "founded_on": iso(between(rng, _ordinal(parent["founded_on"]), BASE_ORDINAL - 1)),
             "status": "active" if rng.random() < 0.9 else "suspended",
             "head_office": office,
             "phone": phone,
@@ -373,7 +373,7 @@ class _Builder:
     def household_business(self, owner: Candidate) -> dict[str, Any]:
         """A household business whose tax code is its owner's personal ID."""
         rng = self.rng
-        main, *others = rng.sample(HOUSEHOLD_LINES, rng.randint(1, 3))
+        main, *others = rng.sample(HOUSEHOLD_LINES, between(rng, 1, 3))
         shop = SHOP_WORDS.get(main, "CỬA HÀNG")
         title = owner[1].upper() if rng.random() < 0.5 else f"{shop} {self._brand()}"
         capital = self._capital("household_business")
@@ -385,7 +385,7 @@ class _Builder:
             "short_name": None,
             "legal_form": "household_business",
             "founded_on": iso(self._founded()),
-            "status": rng.choices(_STATUSES, cum_weights=_STATUS_CUM)[0],
+            "status": weighted(rng, _STATUSES, _STATUS_CUM),
             "head_office": self._office(owner[3]),
             "phone": phone,
             "email": None,

@@ -43,9 +43,12 @@ from seed.rules import (
     BASE_ORDINAL,
     CMND_LAST_BIRTH_YEAR,
     MAIL_DOMAINS,
+    between,
     card_history,
     mobile,
+    pick,
     scramble,
+    weighted,
 )
 
 CHUNK_PEOPLE = 10_000
@@ -100,12 +103,12 @@ class _Builder:
         if ethnicity != KINH and homes is None:
             homes = names.MOUNTAIN
         if homes and rng.random() < 0.85:
-            province = rng.choice(homes)
+            province = pick(rng, homes)
         else:
-            province = rng.choices(self.provinces, cum_weights=self.province_cum)[0]
-        commune = rng.choice(communes(province))
+            province = weighted(rng, self.provinces, self.province_cum)
+        commune = pick(rng, communes(province))
         address = make_address(commune, address_line(rng, commune))
-        kind = rng.choices(_KINDS, cum_weights=_KIND_CUM)[0]
+        kind = weighted(rng, _KINDS, _KIND_CUM)
         religion = pick_religion(rng)
         self.extra = []
         members = self._members(kind, ethnicity, province)
@@ -129,8 +132,11 @@ class _Builder:
     def _person(self, sex: str, age: int, surname: str, ethnicity: int, relation: str) -> Person:
         p = Person(sex, _birth(self.rng, age), surname, ethnicity)
         p.relation = relation
-        a, b = self.rng.choices(names.ALLELES, cum_weights=_ALLELE_CUM, k=2)
-        p.alleles = (a, b)
+        rng = self.rng
+        p.alleles = (
+            weighted(rng, names.ALLELES, _ALLELE_CUM),
+            weighted(rng, names.ALLELES, _ALLELE_CUM),
+        )
         return p
 
     def _child_of(
@@ -145,8 +151,8 @@ class _Builder:
             surname = mother.surname  # matrilineal clans
         child = self._person(sex, age, surname, parent.ethnicity, relation)
         child.alleles = (
-            rng.choice(father.alleles) if father else rng.choice(names.ALLELES),
-            rng.choice(mother.alleles) if mother else rng.choice(names.ALLELES),
+            pick(rng, father.alleles) if father else pick(rng, names.ALLELES),
+            pick(rng, mother.alleles) if mother else pick(rng, names.ALLELES),
         )
         for p in (father, mother):
             if p is not None:
@@ -182,25 +188,25 @@ class _Builder:
             if p is not None and p.death is not None:
                 youngest = (BASE_ORDINAL - p.death) // 365 + 1
                 if youngest > oldest:  # the parent died later: children born before
-                    p.death = BASE_ORDINAL - rng.randint(30, 300)
+                    p.death = BASE_ORDINAL - between(rng, 30, 300)
                     youngest = 1
         if youngest > oldest:
             return []
-        ages = sorted({rng.randint(youngest, oldest) for _ in range(n)}, reverse=True)
+        ages = sorted({between(rng, youngest, oldest) for _ in range(n)}, reverse=True)
         return [self._child_of(father, mother, a, relation) for a in ages]
 
     def _deceased_spouse(self, survivor: Person, ethnicity: int, province: str) -> Person:
         rng = self.rng
         if survivor.sex == MALE:
-            sex, age = FEMALE, survivor.age - rng.randint(0, 5)
+            sex, age = FEMALE, survivor.age - between(rng, 0, 5)
             surname = pick_surname(rng, ethnicity, province)
         else:
-            sex, age = MALE, survivor.age + rng.randint(-2, 8)
+            sex, age = MALE, survivor.age + between(rng, -2, 8)
             surname = pick_surname(rng, ethnicity, province)
         dead = self._person(sex, max(age, 25), surname, ethnicity, "")
         marry(dead, survivor)
         survivor.marital = "widowed"
-        dead.death = max(BASE_ORDINAL - rng.randint(30, 365 * 12), dead.birth + int(25 * _YEAR))
+        dead.death = max(BASE_ORDINAL - between(rng, 30, 365 * 12), dead.birth + int(25 * _YEAR))
         self.extra.append(dead)
         return dead
 
@@ -209,31 +215,31 @@ class _Builder:
         surname = pick_surname(rng, ethnicity, province)
         if kind == "single":
             sex = MALE if rng.random() < 0.5 else FEMALE
-            age = rng.randint(19, 88)
+            age = between(rng, 19, 88)
             p = self._person(sex, age, surname, ethnicity, "Chủ hộ")
             if age > 35:
                 p.marital = rng.choices(["single", "divorced", "widowed"], [3, 3, 4])[0]
             return [p]
         if kind == "siblings":
             sex = MALE if rng.random() < 0.5 else FEMALE
-            head = self._person(sex, rng.randint(20, 30), surname, ethnicity, "Chủ hộ")
+            head = self._person(sex, between(rng, 20, 30), surname, ethnicity, "Chủ hộ")
             out = [head]
-            for _ in range(rng.randint(1, 2)):
+            for _ in range(between(rng, 1, 2)):
                 sex = MALE if rng.random() < 0.5 else FEMALE
-                age = rng.randint(18, 30)
+                age = between(rng, 18, 30)
                 rel = "Em" if age < head.age else ("Anh" if sex == MALE else "Chị")
                 out.append(self._person(sex, age, surname, ethnicity, rel))
             return out
         if kind == "single_parent":
             sex = FEMALE if rng.random() < 0.8 else MALE
-            parent = self._person(sex, rng.randint(28, 60), surname, ethnicity, "Chủ hộ")
+            parent = self._person(sex, between(rng, 28, 60), surname, ethnicity, "Chủ hộ")
             other: Person | None = None
             if rng.random() < 0.5:
                 other = self._deceased_spouse(parent, ethnicity, province)
             else:
                 parent.marital = "divorced"
             father, mother = (parent, other) if sex == MALE else (other, parent)
-            kids = self._kids(father, mother, rng.randint(1, 3), "Con")
+            kids = self._kids(father, mother, between(rng, 1, 3), "Con")
             if father is None:
                 absent = pick_surname(rng, ethnicity, province)  # the father's, not registered
                 for k in kids:
@@ -241,9 +247,9 @@ class _Builder:
             return [parent, *kids]
         head_is_husband = rng.random() < 0.85
         if kind == "couple":
-            age = rng.randint(23, 34) if rng.random() < 0.5 else rng.randint(55, 85)
+            age = between(rng, 23, 34) if rng.random() < 0.5 else between(rng, 55, 85)
         else:
-            age = rng.randint(26, 62)
+            age = between(rng, 26, 62)
         husband, wife = self._couple(age, ethnicity, province, head_is_husband)
         out = [husband, wife] if head_is_husband else [wife, husband]
         if kind == "couple":
@@ -256,18 +262,18 @@ class _Builder:
 
     def _elders_of(self, head: Person, ethnicity: int, province: str) -> list[Person]:
         rng = self.rng
-        father_age = min(head.age + rng.randint(22, 36), 99)
+        father_age = min(head.age + between(rng, 22, 36), 99)
         father, mother = self._couple(father_age, ethnicity, province, True)
         father.surname = head.surname
         father.relation, mother.relation = "Cha", "Mẹ"
-        head.alleles = (rng.choice(father.alleles), rng.choice(mother.alleles))
+        head.alleles = (pick(rng, father.alleles), pick(rng, mother.alleles))
         adopt(father, head)
         adopt(mother, head)
         roll = rng.random()
         if roll < 0.55:
             return [father, mother]
         survivor, dead = (mother, father) if roll < 0.85 else (father, mother)
-        dead.death = BASE_ORDINAL - rng.randint(30, 365 * 10)
+        dead.death = BASE_ORDINAL - between(rng, 30, 365 * 10)
         dead.relation = ""
         survivor.marital = "widowed"
         self.extra.append(dead)
@@ -279,19 +285,19 @@ class _Builder:
         if rng.random() < (0.92 if home_commune is not None else 0.75):
             old = local_code
         else:
-            current = rng.choices(self.provinces, cum_weights=self.province_cum)[0]
-            old = rng.choice(old_codes_of(current))
+            current = weighted(rng, self.provinces, self.province_cum)
+            old = pick(rng, old_codes_of(current))
         p.old_code = old
         current = OLD_TO_CURRENT_PROVINCE[old]
         if home_commune is not None and old == local_code and rng.random() < 0.6:
             registered = home_commune
         else:
-            registered = rng.choice(communes(current))
+            registered = pick(rng, communes(current))
         p.birth_registration = make_place(registered)
         if rng.random() < 0.8:
             p.birth_place = p.birth_registration
         else:
-            p.birth_place = make_place(rng.choice(communes(current)))
+            p.birth_place = make_place(pick(rng, communes(current)))
 
     def _hometown(self, p: Person) -> None:
         """Quê quán follows the father (the mother when no father is registered)."""
@@ -305,17 +311,17 @@ class _Builder:
             p.hometown = p.birth_registration
         else:
             province = OLD_TO_CURRENT_PROVINCE[p.old_code]
-            p.hometown = make_place(self.rng.choice(communes(province)))
+            p.hometown = make_place(pick(self.rng, communes(province)))
 
     def _maybe_migrant(self, p: Person, province: str) -> None:
         """Some young adults live and work elsewhere on a temporary registration."""
         rng = self.rng
         if p.death is not None or rng.random() >= 0.1:
             return
-        target = rng.choice(_MIGRATION_TARGETS)
+        target = pick(rng, _MIGRATION_TARGETS)
         if target == province:
             return
-        commune = rng.choice(communes(target))
+        commune = pick(rng, communes(target))
         p.temporary = make_address(commune, address_line(rng, commune))
 
     def _names_and_papers(self, p: Person, province: str) -> None:
@@ -339,8 +345,8 @@ class _Builder:
             if rng.random() < 0.5:
                 handle = f"{given}{family}{year % 100:02d}"
             else:
-                handle = f"{family}.{given}{rng.randint(1, 999)}"
-            p.email = f"{handle}@{rng.choice(MAIL_DOMAINS)}"
+                handle = f"{family}.{given}{between(rng, 1, 999)}"
+            p.email = f"{handle}@{pick(rng, MAIL_DOMAINS)}"
 
     def _personal_id(self, old_code: str, sex: str, year: int) -> str:
         prefix = make_personal_id(old_code, sex, year, 0)[:6]

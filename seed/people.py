@@ -8,7 +8,7 @@ from typing import Any
 
 from seed import names
 from seed.places import SOUTHERN
-from seed.rules import BASE_ORDINAL, iso
+from seed.rules import BASE_ORDINAL, iso, pick, weighted
 
 MALE, FEMALE = "male", "female"
 NATIONALITY_VN = {"code": "VN", "name": "Việt Nam"}
@@ -59,7 +59,7 @@ _GIVEN = {MALE: names.GIVEN_MALE, FEMALE: names.GIVEN_FEMALE}
 
 def pick_minority(rng: Random) -> int:
     """Index into `ETHNICITY_DOCS` of a group other than the Kinh, weighted by size."""
-    return rng.choices(_MINORITIES, cum_weights=_MINORITY_CUM)[0]
+    return weighted(rng, _MINORITIES, _MINORITY_CUM)
 
 
 def ethnicity_name(index: int) -> str:
@@ -69,21 +69,21 @@ def ethnicity_name(index: int) -> str:
 
 def pick_religion(rng: Random) -> str:
     """A religion, weighted by census share."""
-    return rng.choices(_RELIGIONS, cum_weights=_RELIGION_CUM)[0]
+    return weighted(rng, _RELIGIONS, _RELIGION_CUM)
 
 
 def pick_surname(rng: Random, ethnicity: int, province_code: str) -> str:
     """A family name fitting the ethnic group and the region."""
     group = _ETHNIC_NAMES[ethnicity]
     if group == "Mông":
-        return rng.choice(names.MONG_CLANS)
+        return pick(rng, names.MONG_CLANS)
     if group == "Ê Đê":
-        return rng.choice(names.EDE_CLANS)
+        return pick(rng, names.EDE_CLANS)
     special = names.ETHNIC_SURNAMES.get(group)
     if special and rng.random() < 0.8:
-        return rng.choice(special)
+        return pick(rng, special)
     south = province_code in SOUTHERN
-    return rng.choices(_SURNAMES[south][0], cum_weights=_SURNAME_CUM[south])[0]
+    return weighted(rng, _SURNAMES[south][0], _SURNAME_CUM[south])
 
 
 def full_name(rng: Random, ethnicity: int, sex: str, surname: str, birth_year: int) -> str:
@@ -91,21 +91,21 @@ def full_name(rng: Random, ethnicity: int, sex: str, surname: str, birth_year: i
     group = _ETHNIC_NAMES[ethnicity]
     if group == "Ê Đê":
         if sex == MALE:
-            return f"Y {rng.choice(names.EDE_GIVEN_MALE)} {surname}"
-        return f"H'{rng.choice(names.EDE_GIVEN_FEMALE)} {surname}"
+            return f"Y {pick(rng, names.EDE_GIVEN_MALE)} {surname}"
+        return f"H'{pick(rng, names.EDE_GIVEN_FEMALE)} {surname}"
     if group == "Mông":
         if sex == MALE:
             middle = "A" if rng.random() < 0.6 else "Văn"
-            return f"{surname} {middle} {rng.choice(names.MONG_GIVEN_MALE)}"
-        return f"{surname} Thị {rng.choice(names.MONG_GIVEN_FEMALE)}"
+            return f"{surname} {middle} {pick(rng, names.MONG_GIVEN_MALE)}"
+        return f"{surname} Thị {pick(rng, names.MONG_GIVEN_FEMALE)}"
     middles, cum = _MIDDLE[(sex, birth_year >= 2000)]
-    middle = rng.choices(middles, cum_weights=cum)[0]
-    given = rng.choice(_GIVEN[sex])
+    middle = weighted(rng, middles, cum)
+    given = pick(rng, _GIVEN[sex])
     if middle == given:
-        given = rng.choice(_GIVEN[sex])
+        given = pick(rng, _GIVEN[sex])
     if birth_year >= 1980 and rng.random() < 0.12 and middle not in ("Văn", "Thị"):
         # Four-syllable names (two middle names) are common among younger cohorts.
-        extra = rng.choices(middles, cum_weights=cum)[0]
+        extra = weighted(rng, middles, cum)
         if extra not in (middle, given, "Văn", "Thị"):
             middle = f"{extra} {middle}"
     return f"{surname} {middle} {given}"

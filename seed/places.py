@@ -21,6 +21,7 @@ from registries.units import (
     provinces,
     render_address,
 )
+from seed.rules import between, pick
 
 # Approximate population in millions of the 34 current provinces (2024 figures summed
 # over the merged units; unverified, used only as sampling weights).
@@ -79,15 +80,15 @@ def address_line(rng: Random, commune: Commune) -> str:
     name = commune.name
     pcode = commune.province_code
     if name.startswith("Phường") or name.startswith("Đặc khu"):
-        street = rng.choice(STREETS)
-        number = rng.randint(1, 420)
+        street = pick(rng, STREETS)
+        number = between(rng, 1, 420)
         roll = rng.random()
         if roll < 0.45:
             return f"Số {number} {street}"
         lane = "hẻm" if pcode in SOUTHERN else "ngõ"
         if roll < 0.85:
-            return f"Số {rng.randint(1, 80)}, {lane} {number}, {street}"
-        return f"Số {rng.randint(1, 40)}/{rng.randint(1, 99)} {street}"
+            return f"Số {between(rng, 1, 80)}, {lane} {number}, {street}"
+        return f"Số {between(rng, 1, 40)}/{between(rng, 1, 99)} {street}"
     if pcode in MEKONG:
         word = "Ấp"
     elif pcode in HIGHLAND_NORTH:
@@ -96,7 +97,7 @@ def address_line(rng: Random, commune: Commune) -> str:
         word = "Buôn" if pcode == "66" and rng.random() < 0.4 else "Thôn"
     else:
         word = "Xóm" if rng.random() < 0.25 else "Thôn"
-    hamlet = str(rng.randint(1, 14)) if rng.random() < 0.5 else rng.choice(HAMLET_NAMES)
+    hamlet = str(between(rng, 1, 14)) if rng.random() < 0.5 else pick(rng, HAMLET_NAMES)
     return f"{word} {hamlet}"
 
 
@@ -112,8 +113,10 @@ def make_address(commune: Commune, line: str | None) -> dict[str, Any]:
     }
 
 
+@cache
 def make_place(commune: Commune) -> dict[str, Any]:
-    """A place in Vietnam at commune level (`registries.schemas.Place`)."""
+    """A place in Vietnam at commune level (`registries.schemas.Place`); shared, never
+    mutate it."""
     return {
         "text": f"{commune.name}, {commune.province_name}",
         "country": "VN",

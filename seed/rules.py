@@ -7,12 +7,14 @@ gives byte-identical records on any day.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect
+from collections.abc import Sequence
+from functools import cache
 from random import Random
 
 # The fixed "today" of every seeded registry.
 BASE_DATE = dt.date(2026, 7, 1)
 BASE_ORDINAL = BASE_DATE.toordinal()
-_BASE_TIMESTAMP = int(dt.datetime(2026, 7, 1, tzinfo=dt.UTC).timestamp())
 
 # Card renewal ages (Law on Identification 2023, art. 21): a card issued within two years
 # before a milestone lasts to the next one; after 60 there is no expiry.
@@ -37,8 +39,9 @@ MOBILE_PREFIXES = [
 MAIL_DOMAINS = ["gmail.com"] * 8 + ["yahoo.com", "outlook.com", "icloud.com", "hotmail.com"]
 
 
+@cache
 def iso(ordinal: int) -> str:
-    """ISO date of a proleptic Gregorian ordinal."""
+    """ISO date of a proleptic Gregorian ordinal (cached: a registry has few distinct days)."""
     return dt.date.fromordinal(ordinal).isoformat()
 
 
@@ -72,11 +75,11 @@ def card_history(rng: Random, birth: dt.date, death_ordinal: int | None) -> dict
     ages (most people renew within months, some let the card expire)."""
     end = min(BASE_ORDINAL, death_ordinal or BASE_ORDINAL)
     fourteen = birthday(birth, 14).toordinal()
-    mass = rng.randint(MASS_ISSUE_START, MASS_ISSUE_END)
+    mass = between(rng, MASS_ISSUE_START, MASS_ISSUE_END)
     if mass >= fourteen:
         issued = mass
     elif fourteen + 30 < end and rng.random() < 0.9:
-        issued = fourteen + rng.randint(5, 240)
+        issued = fourteen + between(rng, 5, 240)
     else:
         return None
     if issued >= end:
@@ -85,7 +88,7 @@ def card_history(rng: Random, birth: dt.date, death_ordinal: int | None) -> dict
         expires = card_expiry(birth, dt.date.fromordinal(issued))
         if expires is None or expires.toordinal() >= end or rng.random() < 0.06:
             break
-        renewed = expires.toordinal() - rng.randint(0, 25) + rng.randint(0, 200)
+        renewed = expires.toordinal() - between(rng, 0, 25) + between(rng, 0, 200)
         if renewed >= end:
             break
         issued = max(renewed, issued + 1)
@@ -98,17 +101,34 @@ def card_history(rng: Random, birth: dt.date, death_ordinal: int | None) -> dict
 
 def mobile(rng: Random) -> str:
     """A 10-digit mobile number with a valid prefix."""
-    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10_000_000):07d}"
+    return f"{pick(rng, MOBILE_PREFIXES)}{rng.randrange(10_000_000):07d}"
 
 
 def timestamp(rng: Random, *, within_days: int = 900) -> str:
     """An `updated_at` before the base date, in the form pydantic dumps (UTC, 'Z')."""
-    moment = dt.datetime.fromtimestamp(
-        _BASE_TIMESTAMP - rng.randrange(within_days * 86_400), tz=dt.UTC
-    )
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    back = int(rng.random() * within_days * 86_400) + 1
+    day, seconds = divmod(BASE_ORDINAL * 86_400 - back, 86_400)
+    hours, rest = divmod(seconds, 3_600)
+    return f"{iso(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
 
 def scramble(value: int, modulus: int, multiplier: int, offset: int) -> int:
     """A bijection of [0, modulus): spreads sequential serials so they look random."""
     return (value * multiplier + offset) % modulus
+
+
+# Faster equivalents of Random.choice / randint / choices(cum_weights=...): the seeder
+# draws tens of millions of values, and these skip the generic argument handling.
+def pick[T](rng: Random, items: Sequence[T]) -> T:
+    """A uniformly chosen item."""
+    return items[int(rng.random() * len(items))]
+
+
+def between(rng: Random, low: int, high: int) -> int:
+    """A uniform integer in [low, high]."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def weighted[T](rng: Random, items: Sequence[T], cumulative: Sequence[float]) -> T:
+    """An item drawn with the given cumulative weights."""
+    return items[bisect(cumulative, rng.random() * cumulative[-1])]

@@ -30,6 +30,9 @@ _UPDATED_AT = {"citizens": CITIZEN_COLUMNS.index("updated_at")}
 _UPDATED_AT["businesses"] = BUSINESS_COLUMNS.index("updated_at")
 
 
+PAGE_SIZE = 16_384
+
+
 class RegistryNotEmptyError(Exception):
     """Raised by a writer when the registry already holds citizens and no reset was asked."""
 
@@ -90,6 +93,7 @@ class SqliteWriter:
         if reset:
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")
+        self._repage()
         names = ", ".join(f"'{t}'" for t in TABLES)
         self._indexes = []
         for name, sql in conn.execute(
@@ -98,6 +102,24 @@ class SqliteWriter:
         ).fetchall():
             self._indexes.append(sql)
             conn.execute(f'DROP INDEX "{name}"')
+
+    def _repage(self) -> None:
+        """Records are ~2.3 KB of JSON: on 4 KiB pages each takes a page of its own, so an
+        empty registry file is rebuilt with 16 KiB pages (about 7 records a page, 40% less
+        to write and to cache). Only possible when the file is not in WAL mode, i.e. no
+        other connection has it open; otherwise the load goes on with the pages it has."""
+        conn = self.conn
+        if conn.execute("PRAGMA page_size").fetchone()[0] >= PAGE_SIZE:
+            return
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        conn.execute("COMMIT")
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("VACUUM")
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():  # seeded meanwhile
+            conn.execute("ROLLBACK")
+            raise RegistryNotEmptyError
 
     def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert rows with `executemany`."""

@@ -13,16 +13,16 @@ from autofill.errors import Forbidden, Unauthenticated
 from registries.service import RegistryService
 
 
-def get_state(request: Request) -> AppState:
-    """The app's services."""
+async def get_state(request: Request) -> AppState:
+    """The app's services (async: a plain `def` dependency costs a threadpool hop)."""
     return request.app.state.services
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_registry(request: Request) -> RegistryService:
-    """The lookup service."""
+async def get_registry(request: Request) -> RegistryService:
+    """The lookup service (async: a plain `def` dependency costs a threadpool hop)."""
     return request.app.state.services.registry
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.errors import Forbidden
 from autofill.prefill import PrefillRequest
-from forms.errors import FormProblem, InvalidFormSchema
+from forms.errors import FormNotFound, FormProblem, InvalidFormSchema
 from forms.export import data_schema, format_schema, inline_schema
 from forms.schemas import MAX_SCHEMA_BYTES, FormSchema
 from forms.service import FormStore, StoredForm
@@ -26,7 +27,9 @@ from registries.errors import RecordNotFound
 
 router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONSES)
 
-FormId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", description="form id")]
+FORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+_FORM_ID = re.compile(FORM_ID_PATTERN)
+FormId = Annotated[str, Path(pattern=FORM_ID_PATTERN, description="form id")]
 Reader = Annotated[Principal, Depends(get_principal)]
 Writer = Annotated[Principal, Depends(require("forms:write"))]
 SCHEMA_BODY = {
@@ -37,7 +40,7 @@ SCHEMA_BODY = {
 }
 
 
-def get_forms(request: Request) -> FormStore:
+async def get_forms(request: Request) -> FormStore:
     """The form store."""
     return request.app.state.services.extras["forms"]
 
@@ -150,26 +153,57 @@ async def get_json_schema(
     return _json(data_schema(schema))
 
 
-PREFILL_BODY = {
+PREFILL_OPENAPI = {
+    "parameters": [
+        {
+            "name": "form_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": FORM_ID_PATTERN},
+        },
+        {
+            "name": "version",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "default: the latest",
+        },
+    ],
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": PrefillRequest.model_json_schema()}},
-    }
+    },
 }
 
 
-@router.post("/{form_id}/prefill", operation_id="prefill_form", openapi_extra=PREFILL_BODY)
-async def prefill(
-    form_id: FormId,
-    request: Request,
-    version: Annotated[int | None, Query(ge=1)] = None,
-) -> Response:
+def _version(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "version"),
+                    "msg": "a version is a positive integer",
+                    "type": "greater_than_equal",
+                }
+            ]
+        )
+    return int(raw)
+
+
+@router.post("/{form_id}/prefill", operation_id="prefill_form", openapi_extra=PREFILL_OPENAPI)
+async def prefill(request: Request) -> Response:
     """The form's fields filled from the registries, with provenance and coverage."""
-    # The hot path: the key, the scope and the body are checked here rather than through
-    # FastAPI's dependency and body machinery, which costs more than the prefill itself.
+    # The hot path: path, query, key, scope and body are read here rather than through
+    # FastAPI's parameter, dependency and body machinery, which costs more than the prefill.
     principal = await get_principal(request)
     if not principal.allows("prefill"):
         raise Forbidden("this key lacks the 'prefill' scope")
+    form_id = request.path_params["form_id"]
+    if not _FORM_ID.match(form_id):
+        raise FormNotFound(f"no form '{form_id[:64]}'")
+    version = _version(request.query_params.get("version"))
     try:
         body = PrefillRequest.model_validate_json(await request.body())
     except ValidationError as exc:

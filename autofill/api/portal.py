@@ -97,9 +97,10 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 
 async def _catalog(client: ServiceClient) -> list[dict[str, Any]]:
+    """The registered forms that are not retired (the services a portal offers)."""
     answer = await client.list_forms()
     items = answer.body.get("items", []) if isinstance(answer.body, dict) else answer.body
-    return [f for f in items or [] if isinstance(f, dict) and f.get("id")]
+    return [f for f in items or [] if isinstance(f, dict) and f.get("id") and not f.get("retired")]
 
 
 async def _index(

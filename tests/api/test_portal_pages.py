@@ -133,3 +133,19 @@ class TestPrefillPage:
         assert "<script>alert(1)" not in page.text
         assert "<img src=x" not in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+class TestCatalog:
+    def test_every_registered_form_but_retired_ones_is_offered(self, portal) -> None:
+        forms = portal.get("/v1/forms", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()
+        ids = [f["id"] for f in forms["items"]]
+        assert len(ids) >= 8
+        retired = ids[0]
+        r = portal.post(
+            f"/v1/forms/{retired}/retire", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        )
+        assert r.status_code == 200, r.text
+        page = portal.get("/").text
+        for form_id in ids[1:]:
+            assert f'<option value="{form_id}"' in page
+        assert f'<option value="{retired}"' not in page

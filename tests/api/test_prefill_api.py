@@ -272,3 +272,21 @@ class TestObservers:
         filled = {k for k, f in body["fields"].items() if f["status"] == "filled"}
         assert {x.field for x in context.released} == filled
         assert result.coverage == body["coverage"]
+
+
+class TestQuery:
+    @pytest.mark.parametrize("version", ["0", "x", "-1", "99999999999"])
+    def test_bad_version_is_422(self, family, version: str) -> None:
+        r = family.post(
+            f"/v1/forms/ct01/prefill?version={version}",
+            json={"subjects": {"applicant": records.FATHER}, "purpose": "x"},
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["where"] == "query"
+
+    def test_malformed_form_id_is_404(self, family) -> None:
+        r = family.post(
+            "/v1/forms/Not_A_Form/prefill",
+            json={"subjects": {"applicant": records.FATHER}, "purpose": "x"},
+        )
+        assert r.status_code == 404

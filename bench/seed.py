@@ -1,0 +1,76 @@
+"""Seed benchmark: 1,000,000 citizens and 100,000 businesses into a fresh SQLite file.
+
+    PYTHONPATH=. python bench/seed.py [--citizens N] [--businesses M] [--path FILE]
+
+Prints rows per table, insert rate per table, total rows/s, seconds and the peak RSS of
+this process and of its worker processes (resource.getrusage high-water marks).
+Bar (issue 2): <= 60 s and <= 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+# Run as a script, this file's directory comes first on sys.path and its name would
+# shadow the `seed` package: drop it.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+from autofill.database import migrate  # noqa: E402
+from registries.database import make_engine  # noqa: E402
+from seed import seed_registry  # noqa: E402
+
+
+def _fresh(path: Path) -> str:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--citizens", type=int, default=1_000_000)
+    parser.add_argument("--businesses", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--path", type=Path, default=Path("/tmp/autofill-bench-1m.db"))
+    args = parser.parse_args()
+    url = _fresh(args.path)
+    started = time.perf_counter()
+    report = seed_registry(
+        url, citizens=args.citizens, businesses=args.businesses, seed=args.seed, progress=True
+    )
+    wall = time.perf_counter() - started
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"seeded {args.citizens:,} citizens + {args.businesses:,} businesses (seed {args.seed})")
+    print(f"{'table':<26}{'rows':>12}{'insert s':>10}{'insert rows/s':>15}")
+    for table, count in report.counts.items():
+        spent = report.write_seconds.get(table, 0.0)
+        rate = count / spent if spent else 0.0
+        print(f"{table:<26}{count:>12,}{spent:>10.2f}{rate:>15,.0f}")
+    print(f"{'total':<26}{report.rows:>12,}{sum(report.write_seconds.values()):>10.2f}")
+    print(
+        f"wall time: {wall:.1f} s  ({report.rows / wall:,.0f} rows/s overall, "
+        f"{args.citizens / wall:,.0f} citizens/s)"
+    )
+    print(f"peak RSS: main process {self_rss:,.0f} MiB, largest worker {child_rss:,.0f} MiB")
+    print(f"database file: {args.path} ({args.path.stat().st_size / 2**30:.2f} GiB)")
+    ok = wall <= 60 and max(self_rss, child_rss) <= 2048
+    print(f"bar (<= 60 s, <= 2 GiB): {'met' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
