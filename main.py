@@ -41,6 +41,7 @@ log = logging.getLogger("autofill")
 ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     registry_errors.InvalidIdentifier: (422, "Invalid identifier"),
     registry_errors.InvalidRecord: (422, "Invalid record"),
+    registry_errors.InvalidQuery: (422, "Invalid query"),
     registry_errors.RecordNotFound: (404, "Record not found"),
     registry_errors.RecordConflict: (409, "Conflict"),
     registry_errors.ReseedDisabled: (403, "Reseeding is disabled"),

@@ -3,6 +3,7 @@
 RegistryError
  ├── InvalidIdentifier      an ID or tax code breaks a rule (rule named in `code`)
  ├── InvalidRecord          a tester's record edit is inconsistent
+ ├── InvalidQuery           a search query that cannot be run (no letters, bad filter)
  ├── RecordNotFound         a well-formed identifier that is not in the registry
  ├── RecordConflict         creating a record whose identifier exists
  ├── ReseedDisabled         the deployment refuses to be wiped
@@ -46,6 +47,12 @@ class InvalidRecord(RegistryError):
     """A record submitted by a tester is not consistent."""
 
     code = "invalid_record"
+
+
+class InvalidQuery(RegistryError):
+    """A search query that cannot be run: a name without letters, a filter out of range."""
+
+    code = "invalid_query"
 
 
 class RecordNotFound(RegistryError):

@@ -6,14 +6,20 @@ module is imported; the seeder calls `rebuild_all` after loading records.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 REBUILDERS: list[Callable[[Engine], None]] = []
+# The registries' own derived indexes, imported here so that a bulk load rebuilds them even
+# in a process that never imported the service (a script calling `seed_registry`).
+BUILT_IN = ("registries.search",)
 
 
 def rebuild_all(engine: Engine) -> None:
     """Rebuild every registered derived index from the record tables."""
+    for module in BUILT_IN:
+        importlib.import_module(module)
     for rebuild in REBUILDERS:
         rebuild(engine)

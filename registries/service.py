@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -31,6 +32,7 @@ from registries.errors import (
 )
 from registries.identifiers import parse_personal_id
 from registries.schemas import BusinessRecord, CitizenRecord
+from registries.search import SearchService, reindex_record
 
 REGISTRIES = ("citizen", "business")
 _MODELS: dict[str, type[CitizenRecord] | type[BusinessRecord]] = {
@@ -88,6 +90,7 @@ class RegistryService:
         self.engine = engine
         self.reader = reader
         self.cache = cache
+        self.search = SearchService(engine)
 
     async def find_doc(self, registry: str, key: str) -> bytes | None:
         """The JSON document of a record, or None; cache-aside."""
@@ -114,6 +117,14 @@ class RegistryService:
         if len(raws) == limit:
             next_cursor = encode_cursor(orjson.loads(raws[-1])[_KEY_FIELD[registry]])
         return [r.encode() for r in raws], next_cursor
+
+    async def search_records(self, registry: str, **query: Any) -> list[dict[str, Any]]:
+        """Ranked candidates for a name query (`registries.search`), best first."""
+        if registry == "citizen":
+            run = functools.partial(self.search.search_citizens, **query)
+        else:
+            run = functools.partial(self.search.search_businesses, **query)
+        return await self._in_thread(run)
 
     def _list(self, registry: str, after: str | None, limit: int) -> list[str]:
         with self.engine.connect() as conn:
@@ -196,6 +207,8 @@ class RegistryService:
                 repository.upsert_citizen(conn, doc, raw)
             else:
                 repository.upsert_business(conn, doc, raw)
+            reindex_record(conn, registry, key)
+        self.search.forget_vocabulary(registry)
         return raw
 
     @staticmethod
@@ -233,6 +246,7 @@ class RegistryService:
                     )
             if not repository.delete_record(conn, registry, key):
                 raise RecordNotFound(f"no {registry} record with identifier {key}")
+            reindex_record(conn, registry, key)
 
     @staticmethod
     async def _in_thread(fn: Any, *args: Any) -> Any:

@@ -1,7 +1,8 @@
-"""Routes of the mock registries: lookups, listings and tester edits."""
+"""Routes of the mock registries: lookups, listings, name search and tester edits."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
@@ -9,18 +10,44 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from autofill.api.dependencies import RegistryDep, RegistryReader, RegistryWriter
-from autofill.api.releases import EDIT_RESPONSES, answer_edit, release_page, release_record
+from autofill.api.releases import (
+    EDIT_RESPONSES,
+    answer_edit,
+    release_page,
+    release_record,
+    release_results,
+)
 from autofill.api.schemas import PROBLEM_RESPONSES
+from registries.errors import InvalidQuery, Problem
 from registries.identifiers import PersonalId, TaxCode
 from registries.schemas import BusinessRecord, CitizenRecord
+from registries.search import describe_query
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
 JSON = "application/json"
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Limit = Annotated[
+    int | None,
+    Query(ge=1, le=500, description="page size (50); with `name`, candidates (10, ≤ 50)"),
+]
 Cursor = Annotated[str | None, Query(max_length=64, description="from the previous page")]
 CitizenKey = Annotated[PersonalId, Path(description="12-digit personal ID")]
 BusinessKey = Annotated[TaxCode, Path(description="enterprise code / tax code")]
+Name = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="search by name: accents, tone placement, case, word order and one "
+        "mistyped letter do not matter; without it the route lists records",
+    ),
+]
+BirthDate = Annotated[dt.date | None, Query(description="search filter: exact birth date")]
+BirthYear = Annotated[int | None, Query(ge=1900, le=2100, description="search filter")]
+Province = Annotated[
+    str | None,
+    Query(pattern=r"^\d{2}$", description="search filter: current 2-digit province code"),
+]
 
 
 def _json(doc: bytes, status_code: int = 200) -> Response:
@@ -56,18 +83,53 @@ async def get_business(code: BusinessKey, request: Request, reader: RegistryRead
     return _json(await release_record(request, reader, "business", code))
 
 
+def _search_only(cursor: str | None, **filters: Any) -> None:
+    """Refuse a listing with search filters, or a search with a listing cursor."""
+    problems = [
+        Problem(f"/{name}", "only with `name` (a search)", "needs_name")
+        for name, value in filters.items()
+        if value is not None
+    ]
+    if cursor is not None:
+        problems = [Problem("/cursor", "a search returns one ranked page", "not_a_listing")]
+    if problems:
+        raise InvalidQuery(problems[0].detail, problems=problems)
+
+
+def _results(name: str, registry: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": items, "query": describe_query(name, registry)}
+
+
 @router.get("/citizens", operation_id="list_citizens", tags=["registries"])
 async def list_citizens(
     request: Request,
     registry: RegistryDep,
     reader: RegistryReader,
-    limit: Limit = 50,
+    limit: Limit = None,
     cursor: Cursor = None,
-) -> Response:
-    """Citizens in personal-ID order, a page at a time (audited)."""
-    docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit)
-    await release_page(request, reader, "citizen", docs)
-    return _page(docs, next_cursor)
+    name: Name = None,
+    birth_date: BirthDate = None,
+    birth_year: BirthYear = None,
+    province: Province = None,
+) -> Any:
+    """Citizens in personal-ID order, a page at a time; with `name`, ranked candidates
+    (score, matched parts, personal ID, name, birth date, province). Audited."""
+    if name is None:
+        _search_only(None, birth_date=birth_date, birth_year=birth_year, province=province)
+        docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit or 50)
+        await release_page(request, reader, "citizen", docs)
+        return _page(docs, next_cursor)
+    _search_only(cursor)
+    items = await registry.search_records(
+        "citizen",
+        name=name,
+        birth_date=birth_date,
+        birth_year=birth_year,
+        province=province,
+        limit=limit or 10,
+    )
+    await release_results(request, reader, "citizen", items)
+    return _results(name, "citizen", items)
 
 
 @router.get("/businesses", operation_id="list_businesses", tags=["registries"])
@@ -75,13 +137,24 @@ async def list_businesses(
     request: Request,
     registry: RegistryDep,
     reader: RegistryReader,
-    limit: Limit = 50,
+    limit: Limit = None,
     cursor: Cursor = None,
-) -> Response:
-    """Businesses in code order, a page at a time (audited)."""
-    docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit)
-    await release_page(request, reader, "business", docs)
-    return _page(docs, next_cursor)
+    name: Name = None,
+    province: Province = None,
+) -> Any:
+    """Businesses in code order, a page at a time; with `name`, ranked candidates
+    (score, matched parts, code, name, legal form, status, province). Audited."""
+    if name is None:
+        _search_only(None, province=province)
+        docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit or 50)
+        await release_page(request, reader, "business", docs)
+        return _page(docs, next_cursor)
+    _search_only(cursor)
+    items = await registry.search_records(
+        "business", name=name, province=province, limit=limit or 10
+    )
+    await release_results(request, reader, "business", items)
+    return _results(name, "business", items)
 
 
 Record = Annotated[dict[str, Any], Body(description="the whole record")]

@@ -1,9 +1,10 @@
 """Releasing personal data over HTTP: read, watch for enumeration, audit, then answer.
 
 Every route that sends registry data calls one of these, so the audit entry is committed
-before the response exists: `release_record` (one lookup), `release_page` (a listing or
-search result page). Prefill is audited by `PrefillAuditor`, an observer of the prefill
-endpoint that also issues the submission token.
+before the response exists: `release_record` (one lookup), `release_page` (a listing
+page), `release_results` (ranked search candidates), `answer_edit` (a tester's edit).
+Prefill is audited by `Trust.observe_prefill`, an observer of the prefill endpoint that
+also issues the submission token; `note_prefill_miss` feeds its misses to the watch.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.responses import Response
 
 from autofill.access import Principal
 from autofill.api.trust import get_trust
-from autofill.audit import EDIT, LISTING, LOOKUP, Release
+from autofill.audit import EDIT, LISTING, LOOKUP, SEARCH, Release
 from registries.errors import InvalidIdentifier, RecordNotFound
 from registries.identifiers import identify
 
@@ -85,6 +86,26 @@ async def release_page(
     await get_trust(request).audit.record_releases(
         principal,
         action,
+        releases,
+        request_id=request_id(request),
+        client=client_address(request),
+    )
+
+
+async def release_results(
+    request: Request, principal: Principal, registry: str, items: Sequence[dict[str, Any]]
+) -> None:
+    """Audit ranked search candidates (each names a person or business) before they are sent."""
+    if not items:
+        return
+    key = KEY_FIELD[registry]
+    releases = [
+        Release(registry, item[key], [a for a in item if a not in {"score", "matched"}])
+        for item in items
+    ]
+    await get_trust(request).audit.record_releases(
+        principal,
+        SEARCH,
         releases,
         request_id=request_id(request),
         client=client_address(request),

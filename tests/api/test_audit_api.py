@@ -167,3 +167,22 @@ class TestRetention:
         trust = app.state.services.extras["trust"]
         assert client.portal.call(trust.purge_expired) == 1
         assert len(_entries(client)) == 1
+
+
+class TestSearchAudit:
+    def test_every_candidate_of_a_search_is_audited(self, seeded_client) -> None:
+        first = seeded_client.get("/v1/citizens", params={"limit": 1}).json()["items"][0]
+        key_id, secret = create_key(seeded_client, "registry:read")
+        r = seeded_client.get(
+            "/v1/citizens", params={"name": first["full_name"]}, headers=bearer(secret)
+        )
+        assert r.status_code == 200
+        items = r.json()["items"]
+        assert items
+        entries = _entries(seeded_client, key_id=key_id)
+        assert {e["action"] for e in entries} == {"search"}
+        assert sorted(e["subject_hash"] for e in entries) == sorted(
+            _hash(i["personal_id"]) for i in items
+        )
+        assert "full_name" in entries[0]["attributes"]
+        assert "score" not in entries[0]["attributes"]
