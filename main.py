@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import secrets
 import sqlite3
@@ -24,6 +23,7 @@ from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
+from autofill.caching import record_cache
 from autofill.config import Settings
 from autofill.database import migrate
 from autofill.demo import seed_demo
@@ -31,7 +31,6 @@ from autofill.forms_setup import start_forms
 from autofill.stats.errors import InvalidWindow
 from forms import errors as form_errors
 from registries import errors as registry_errors
-from registries.cache import make_cache
 from registries.database import make_engine, make_reader
 from registries.service import RegistryService
 
@@ -176,14 +175,7 @@ def build_state(settings: Settings) -> AppState:
         admin_key = secrets.token_urlsafe(24)
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
     reader = make_reader(settings.database_url)
-    cache = make_cache(
-        settings.redis_url,
-        shared_database=not settings.embedded,
-        workers=settings.workers,
-        max_items=settings.cache_size,
-        ttl_seconds=settings.cache_ttl_seconds,
-        namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
-    )
+    cache = record_cache(settings)
     registry = RegistryService(engine=engine, reader=reader, cache=cache)
     return AppState(
         settings=settings,

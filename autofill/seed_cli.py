@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from autofill.caching import clear_record_caches
 from autofill.config import Settings
 from autofill.database import migrate
 from registries.database import make_engine
@@ -50,6 +51,8 @@ def run_seed(citizens: int, businesses: int, seed: int, reset: bool) -> SeedRepo
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    if clear_record_caches(settings):
+        console.print("running workers' record caches emptied")
     table = Table(title=f"Seeded with seed {seed} in {report.seconds:.1f} s")
     table.add_column("table")
     table.add_column("rows", justify="right")

@@ -2,7 +2,8 @@
 
 Times one awaited read, in a loop, for: the in-process LRU (`MemoryCache`), a Redis GET
 (redis-py asyncio, loopback), a SQLite primary-key read (`sqlite3`, as `SqliteReader`), and
-a PostgreSQL primary-key read (SQLAlchemy asyncio engine + psycopg, as `AsyncEngineReader`).
+a PostgreSQL primary-key read (SQLAlchemy asyncio engine + psycopg, as `AsyncEngineReader`,
+and a psycopg asyncio pool in autocommit, as `PostgresReader`).
 Documents are ~2 KB JSON, 10,000 rows. Prints median and p99 in microseconds.
 
     PYTHONPATH=. python bench/cache_costs.py \
@@ -123,6 +124,24 @@ async def main() -> None:
         eng = create_async_engine(args.pg, pool_size=5)
         await _time("postgresql read (SQLAlchemy async, no pre-ping)", pg_get, args.n)
         await eng.dispose()
+
+        from psycopg_pool import AsyncConnectionPool
+        from sqlalchemy.engine import make_url
+
+        conninfo = make_url(args.pg).set(drivername="postgresql").render_as_string(False)
+        pool = AsyncConnectionPool(
+            conninfo, min_size=1, max_size=5, open=False, kwargs={"autocommit": True}
+        )
+        await pool.open()
+        sql = f"SELECT doc FROM {schema}.docs WHERE k = %s"
+
+        async def psycopg_get(k: str) -> object:
+            async with pool.connection() as conn:
+                row = await (await conn.execute(sql, (k,))).fetchone()
+            return row[0].encode() if row else None
+
+        await _time("postgresql read (psycopg pool, autocommit)", psycopg_get, args.n)
+        await pool.close()
         with sync.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         sync.dispose()

@@ -102,6 +102,7 @@ class TieredCache:
         self._ack_channel = f"autofill:ack:{ns}:{self.worker}"
         self._epoch = 0
         self._live = False  # subscribed: the memory tier may serve
+        self._was_lost = False
         self._down_until = 0.0  # circuit breaker for request-path Redis calls
         self._acks: dict[str, _Acks] = {}
         self._pending: set[str] = set()
@@ -252,6 +253,7 @@ class TieredCache:
             except Exception as exc:  # any failure: drop to the database, then retry
                 if self._live:
                     log.warning("cache listener lost Redis (%s); reading through", exc)
+                    self._was_lost = True
                 self._go_dark()
             finally:
                 with contextlib.suppress(Exception):
@@ -271,7 +273,9 @@ class TieredCache:
         self.local.clear_now()  # invalidations may have been missed while away
         self._live = True
         self._down_until = 0.0
-        log.info("cache listener subscribed (worker %s, epoch %d)", self.worker, self._epoch)
+        level = logging.WARNING if self._was_lost else logging.INFO
+        log.log(level, "cache listener subscribed (worker %s, epoch %d)", self.worker, self._epoch)
+        self._was_lost = False
         if self._pending or self._pending_clear:
             asyncio.create_task(self._replay())  # noqa: RUF006  (it cannot outlive the loop)
 

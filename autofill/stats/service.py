@@ -127,6 +127,7 @@ def _indicators(totals: Counts, forms: list[FormCoverage]) -> list[Indicator]:
     active = sum(1 for f in forms if f.prefills)
 
     def indicator(id_: str, title: str, num: int, den: int, target: float, text: str) -> Indicator:
+        """One indicator from its numerator and denominator."""
         value = num / den if den else None
         met = None if value is None else value >= target
         return Indicator(
@@ -169,10 +170,12 @@ def build_report(window: Window, rows: list[Any], versions: list[Any]) -> Covera
         form_versions[row.form_id].append(int(row.form_version))
 
     def point(index: int, counts: dict[str, int]) -> SeriesPoint:
+        """The series point of bucket `index`."""
         start, end = _bucket_bounds(index, window.bucket)
         return SeriesPoint(start=start, end=end, **counts)
 
     def summed(parts: list[dict[str, int]]) -> dict[str, int]:
+        """Counters added up."""
         return {c: sum(p.get(c, 0) for p in parts) for c in COUNTERS}
 
     forms = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,28 +37,36 @@ class PrefillTally:
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
 
 
-def _envelopes(fields: Any) -> Iterable[Any]:
-    if isinstance(fields, Mapping):
-        return fields.values()
-    return fields or ()
+def _counts(envelopes: Iterable[Any]) -> tuple[dict[Any, int], int, int]:
+    statuses: dict[Any, int] = {}
+    citizen = business = 0
+    for envelope in envelopes:
+        if isinstance(envelope, dict):  # the engine's envelopes: plain dicts (fast path)
+            status = envelope.get("status")
+            source = envelope.get("source")
+        else:
+            status, source = getattr(envelope, "status", None), getattr(envelope, "source", None)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "filled" and source is not None:
+            registry = _get(source, "registry")
+            if registry == "citizen":
+                citizen += 1
+            elif registry == "business":
+                business += 1
+    return statuses, citizen, business
 
 
 def tally_of(context: Any, result: Any) -> PrefillTally:
     """Count a prefill (`autofill.prefill.PrefillContext`, `PrefillResult`, or their JSON):
     its coverage, its fields by status, its filled fields by source registry."""
-    statuses: dict[str, int] = {}
-    by_registry: dict[str, int] = {}
-    for envelope in _envelopes(_get(result, "fields")):
-        status = str(_get(envelope, "status"))
-        statuses[status] = statuses.get(status, 0) + 1
-        if status == "filled":
-            registry = str(_get(_get(envelope, "source") or {}, "registry"))
-            by_registry[registry] = by_registry.get(registry, 0) + 1
+    fields = _get(result, "fields")
+    envelopes = fields.values() if isinstance(fields, dict) else (fields or ())
+    statuses, citizen, business = _counts(envelopes)
     coverage = _get(result, "coverage")
     return PrefillTally(
         form_id=str(_get(context, "form_id") or _get(result, "form_id")),
@@ -68,6 +76,6 @@ def tally_of(context: Any, result: Any) -> PrefillTally:
         fields_missing=statuses.get("missing", 0),
         fields_unavailable=statuses.get("unavailable", 0),
         fields_not_applicable=statuses.get("not_applicable", 0),
-        citizen_filled=by_registry.get("citizen", 0),
-        business_filled=by_registry.get("business", 0),
+        citizen_filled=citizen,
+        business_filled=business,
     )

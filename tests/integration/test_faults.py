@@ -144,10 +144,13 @@ def test_postgresql_gone_gives_503_then_recovers_by_itself(database_url: str) ->
             ready = client.get("/readyz")
             assert (ready.status_code, ready.json()["status"]) == (503, "unavailable")
             assert client.get("/healthz").status_code == 200  # alive, just not ready
+            deadline = time.monotonic() + 6  # a longer outage, with traffic: backoff grows
+            while time.monotonic() < deadline:
+                _assert_503(client.get(f"/v1/citizens/{pid}"))
             proxy.restore()
             wait_until(
                 lambda: client.get(f"/v1/citizens/{pid}").status_code == 200,
-                10,
+                8,
                 "lookups after the database returned",
             )
             assert client.put(f"/v1/citizens/{other}", json=citizen(other)).status_code == 200

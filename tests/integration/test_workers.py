@@ -1,14 +1,16 @@
 """Two real worker processes on one database (and, on PostgreSQL, one Redis): an edit
-through one is what the other serves next, every time."""
+through one is what the other serves next, by prefill and by lookup, every time."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from autofill.database import migrate
 from registries.database import make_engine
+from tests.conftest import AUDIT_HASH_KEY
 from tests.integration.servers import AUTH, workers
 from tests.records import citizen
 
@@ -43,16 +45,22 @@ def test_an_edit_through_one_worker_is_read_through_the_other(
         ready = http.get(f"{b}/readyz").json()
         if backend == "postgresql" and redis_url:
             assert ready["cache_backend"] == "memory+redis"
+        prefill = {"subjects": {"applicant": PID}, "purpose": "Đăng ký cư trú"}
         for i in range(40):
             # Both workers hold the record in every tier before the edit ...
             for base in (a, b, b):
                 assert http.get(f"{base}/v1/citizens/{PID}").status_code == 200
+                assert http.post(f"{base}/v1/forms/ct01/prefill", json=prefill).status_code == 200
             name = f"Nguyễn Văn Lần {i}"
             writer, reader = (a, b) if i % 2 == 0 else (b, a)
             r = http.patch(f"{writer}/v1/citizens/{PID}", json={"full_name": name})
             assert r.status_code == 200, r.text
-            # ... and the very next read through the other one shows the edit.
-            assert http.get(f"{reader}/v1/citizens/{PID}").json()["full_name"] == name
+            # ... and the very next prefill or lookup through the other one shows the edit.
+            if i % 4 < 2:
+                r = http.post(f"{reader}/v1/forms/ct01/prefill", json=prefill)
+                assert r.json()["fields"]["full_name"]["value"] == name
+            else:
+                assert http.get(f"{reader}/v1/citizens/{PID}").json()["full_name"] == name
         r = http.delete(f"{a}/v1/citizens/{PID}")
         assert r.status_code == 204
         assert http.get(f"{b}/v1/citizens/{PID}").status_code == 404
@@ -80,3 +88,36 @@ def test_a_real_server_sends_no_server_header_and_no_traceback(
             headers={"content-type": "application/json"},
         )
         assert chunked.status_code == 413
+
+
+def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
+    database_url: str, redis_url: str | None, tmp_path
+) -> None:
+    """What `autofill seed` does after writing the database behind the workers' backs."""
+    from autofill.caching import clear_record_caches
+    from autofill.config import Settings
+
+    prepare(database_url)
+    with (
+        workers(1, worker_env(database_url, redis_url), tmp_path) as (a,),
+        httpx.Client(headers=AUTH, timeout=10) as http,
+    ):
+        assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
+        assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Không"
+        engine = make_engine(database_url)
+        with engine.begin() as conn:  # behind the service's back, as a bulk load does
+            conn.execute(
+                text("UPDATE citizens SET doc = REPLACE(doc, :old, :new) WHERE personal_id = :pid"),
+                {"old": '"religion":"Không"', "new": '"religion":"Phật giáo"', "pid": PID},
+            )
+        engine.dispose()
+        settings = Settings(
+            database_url=database_url,
+            redis_url=redis_url,
+            admin_key="test-admin-key-0123456789",
+            audit_hash_key=AUDIT_HASH_KEY,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        shared = clear_record_caches(settings)
+        assert shared == (redis_url is not None and "postgresql" in database_url)
+        assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Phật giáo"
