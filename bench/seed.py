@@ -50,8 +50,13 @@ def main() -> None:
         url, citizens=args.citizens, businesses=args.businesses, seed=args.seed, progress=True
     )
     wall = time.perf_counter() - started
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    self_rss, child_rss = me.ru_maxrss / 1024, workers.ru_maxrss / 1024
+    self_cpu, child_cpu = me.ru_utime + me.ru_stime, workers.ru_utime + workers.ru_stime
+    load = os.getloadavg()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -62,14 +67,22 @@ def main() -> None:
         rate = count / spent if spent else 0.0
         print(f"{table:<26}{count:>12,}{spent:>10.2f}{rate:>15,.0f}")
     print(f"{'total':<26}{report.rows:>12,}{sum(report.write_seconds.values()):>10.2f}")
+    load_s = wall - report.index_seconds
     print(
-        f"wall time: {wall:.1f} s  ({report.rows / wall:,.0f} rows/s overall, "
-        f"{args.citizens / wall:,.0f} citizens/s)"
+        f"wall time: {wall:.1f} s = load {load_s:.1f} s ({report.rows / load_s:,.0f} rows/s, "
+        f"{args.citizens / load_s:,.0f} citizens/s) + search index rebuild "
+        f"{report.index_seconds:.1f} s (registries.indexing, the search feature's)"
+    )
+    print(
+        f"CPU time: writer (main) {self_cpu:.1f} s, workers {child_cpu:.1f} s; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores)"
     )
     print(f"peak RSS: main process {self_rss:,.0f} MiB, largest worker {child_rss:,.0f} MiB")
     print(f"database file: {args.path} ({args.path.stat().st_size / 2**30:.2f} GiB)")
-    ok = wall <= 60 and max(self_rss, child_rss) <= 2048
-    print(f"bar (<= 60 s, <= 2 GiB): {'met' if ok else 'MISSED'}")
+    memory_ok = max(self_rss, child_rss) <= 2048
+    for label, seconds in (("load", load_s), ("load + search index", wall)):
+        ok = seconds <= 60 and memory_ok
+        print(f"bar (<= 60 s, <= 2 GiB), {label}: {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

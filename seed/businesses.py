@@ -20,7 +20,17 @@ from registries.identifiers import tax_check_digit
 from registries.units import commune
 from seed.names import ascii_fold
 from seed.places import address_line, make_address
-from seed.rules import BASE_ORDINAL, between, iso, mobile, pick, scramble, timestamp, weighted
+from seed.rules import (
+    BASE_ORDINAL,
+    between,
+    iso,
+    mobile,
+    pick,
+    scramble,
+    stored_datetime,
+    timestamp,
+    weighted,
+)
 from seed.vsic import HOUSEHOLD_LINES, SECTORS, line_doc, lines_by_sector
 
 CHUNK_BUSINESSES = 1_000
@@ -109,7 +119,7 @@ class BusinessBatch:
 
     def add(self, doc: dict[str, Any]) -> None:
         """Add a business document and its link rows."""
-        self.businesses.append(business_tuple(doc, orjson.dumps(doc).decode()))
+        self.businesses.append(business_tuple(doc, orjson.dumps(doc)))
         code = doc["enterprise_code"]
         self.representatives += [
             (code, r["personal_id"], r["title"]) for r in doc["legal_representatives"]
@@ -118,7 +128,7 @@ class BusinessBatch:
         self.lines += [(code, b["code"], b["is_main"]) for b in doc["business_lines"]]
 
 
-def business_tuple(doc: dict[str, Any], raw: str) -> tuple[Any, ...]:
+def business_tuple(doc: dict[str, Any], raw: bytes) -> tuple[Any, ...]:
     """The row of `businesses` for a document, in `BUSINESS_COLUMNS` order."""
     return (
         doc["enterprise_code"],
@@ -128,7 +138,7 @@ def business_tuple(doc: dict[str, Any], raw: str) -> tuple[Any, ...]:
         doc["head_office"]["province_code"],
         doc["parent_code"],
         doc["founded_on"],
-        doc["updated_at"],
+        stored_datetime(doc["updated_at"]),
         raw,
     )
 

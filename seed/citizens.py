@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from random import Random
 from typing import Any
 
@@ -64,6 +65,8 @@ MAX_CANDIDATES = 2_000
 _KINDS = ["single", "couple", "nuclear", "three_generations", "single_parent", "siblings"]
 _KIND_CUM = [0.13, 0.25, 0.70, 0.86, 0.96, 1.0]
 _ALLELE_CUM = [0.146, 0.352, 1.0]
+_LONE_STATUS, _LONE_CUM = ["single", "divorced", "widowed"], [3, 6, 10]
+_KID_COUNTS, _KID_CUM = [1, 2, 3, 4], [30, 75, 94, 100]
 _MIGRATION_TARGETS = ["79", "79", "79", "01", "01", "75", "24", "48", "31"]
 
 
@@ -218,7 +221,7 @@ class _Builder:
             age = between(rng, 19, 88)
             p = self._person(sex, age, surname, ethnicity, "Chủ hộ")
             if age > 35:
-                p.marital = rng.choices(["single", "divorced", "widowed"], [3, 3, 4])[0]
+                p.marital = weighted(rng, _LONE_STATUS, _LONE_CUM)
             return [p]
         if kind == "siblings":
             sex = MALE if rng.random() < 0.5 else FEMALE
@@ -254,7 +257,7 @@ class _Builder:
         out = [husband, wife] if head_is_husband else [wife, husband]
         if kind == "couple":
             return out
-        n = rng.choices([1, 2, 3, 4], [30, 45, 19, 6])[0]
+        n = weighted(rng, _KID_COUNTS, _KID_CUM)
         out += self._kids(husband, wife, n, "Con")
         if kind == "three_generations":
             out += self._elders_of(out[0], ethnicity, province)
@@ -349,7 +352,7 @@ class _Builder:
             p.email = f"{handle}@{pick(rng, MAIL_DOMAINS)}"
 
     def _personal_id(self, old_code: str, sex: str, year: int) -> str:
-        prefix = make_personal_id(old_code, sex, year, 0)[:6]
+        prefix = _id_prefix(old_code, sex, year)
         while True:
             n = self.serials.get(prefix, 0)
             if n >= SERIAL_BLOCK:
@@ -361,6 +364,12 @@ class _Builder:
             pid = f"{prefix}{serial:06d}"
             if pid not in self.reserved:
                 return pid
+
+
+@cache
+def _id_prefix(old_code: str, sex: str, year: int) -> str:
+    """`PPP G YY` of a personal ID (cached: few distinct combinations)."""
+    return make_personal_id(old_code, sex, year, 0)[:6]
 
 
 def citizen_chunk(

@@ -14,7 +14,7 @@ import orjson
 
 from seed import names
 from seed.people import ETHNICITY_DOCS, NATIONALITY_VN, Person
-from seed.rules import iso, scramble, timestamp
+from seed.rules import iso, scramble, stored_datetime, timestamp
 
 HOUSEHOLDS_PER_CHUNK = 10_000
 
@@ -83,9 +83,10 @@ def citizen_doc(
     }
 
 
-def citizen_tuple(doc: dict[str, Any], raw: str) -> tuple[Any, ...]:
+def citizen_tuple(doc: dict[str, Any], raw: bytes) -> tuple[Any, ...]:
     """The row of `citizens` for a document, in `CITIZEN_COLUMNS` order (dates as ISO text,
-    `updated_at` as the document has it; the loader adapts them to the backend)."""
+    `updated_at` as SQLAlchemy stores it on SQLite, the document as UTF-8 JSON bytes; the
+    PostgreSQL writer adapts them)."""
     household = doc["household"]
     address = doc["permanent_address"] or doc["current_address"]
     return (
@@ -100,7 +101,7 @@ def citizen_tuple(doc: dict[str, Any], raw: str) -> tuple[Any, ...]:
         doc["mother"]["personal_id"] if doc["mother"] else None,
         doc["spouse"]["personal_id"] if doc["spouse"] else None,
         doc["death_date"],
-        doc["updated_at"],
+        stored_datetime(doc["updated_at"]),
         raw,
     )
 
@@ -152,9 +153,9 @@ def build_rows(
         rows.append((hid, head.personal_id, address["ward_code"]))
         for p, hh in zip(members, household_doc(hid, head, members), strict=True):
             doc = citizen_doc(p, household=hh, permanent=address, updated_at=timestamp(rng))
-            raw = dumps(doc).decode()
+            raw = dumps(doc)
             citizens.append(citizen_tuple(doc, raw))
     for p in deceased:
         doc = citizen_doc(p, household=None, permanent=None, updated_at=timestamp(rng))
-        citizens.append(citizen_tuple(doc, dumps(doc).decode()))
+        citizens.append(citizen_tuple(doc, dumps(doc)))
     return citizens, rows

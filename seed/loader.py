@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect
 
+import registries.search  # noqa: F401  (registers the search index for `rebuild_all`)
 from registries.database import is_sqlite, make_engine
 from registries.errors import RecordConflict, RegistryError
 from registries.indexing import rebuild_all
@@ -57,6 +58,8 @@ class SeedReport:
     seconds: float = 0.0
     # Time spent inserting into each table (generation overlaps it on large seeds).
     write_seconds: dict[str, float] = field(default_factory=dict)
+    # Time spent rebuilding derived indexes (`registries.indexing`) after the load.
+    index_seconds: float = 0.0
 
     @property
     def rows(self) -> int:
@@ -189,7 +192,9 @@ def seed_registry(
         except BaseException:
             writer.abort()
             raise
+        indexed = time.perf_counter()
         rebuild_all(engine)
+        report.index_seconds = time.perf_counter() - indexed
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started

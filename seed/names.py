@@ -9,6 +9,7 @@ sexes' middle names (DESIGN §8).
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 # Surname -> share in percent (DOMAIN.md); Hoàng/Huỳnh and Vũ/Võ are one name written the
 # northern and the southern way, split by region in `surnames_for`.
@@ -184,6 +185,7 @@ def blood_group(a: str, b: str) -> str:
     return "O"
 
 
+@cache
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII of a Vietnamese text, for e-mail addresses and web domains."""
     text = text.replace("đ", "d").replace("Đ", "D")

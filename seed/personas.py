@@ -335,13 +335,13 @@ def citizen_rows() -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str | No
             doc = citizen_doc(
                 p, household=hh, permanent=address, updated_at=UPDATED_AT, other_names=other
             )
-            citizens.append(citizen_tuple(doc, orjson.dumps(doc).decode()))
+            citizens.append(citizen_tuple(doc, orjson.dumps(doc)))
     tam = g("079079005560")
     tam_doc = citizen_doc(tam, household=None, permanent=None, updated_at=UPDATED_AT)
     tam_doc["current_address"] = _address("26740", "Phòng trọ số 5, hẻm 12 Bến Vân Đồn")
     hung_doc = citizen_doc(g("033056002719"), household=None, permanent=None, updated_at=UPDATED_AT)
     for doc in (tam_doc, hung_doc):
-        citizens.append(citizen_tuple(doc, orjson.dumps(doc).decode()))
+        citizens.append(citizen_tuple(doc, orjson.dumps(doc)))
     return citizens, households
 
 

@@ -112,6 +112,14 @@ def timestamp(rng: Random, *, within_days: int = 900) -> str:
     return f"{iso(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
 
+def stored_datetime(value: str) -> str:
+    """An `updated_at` of a document in the text form SQLAlchemy stores on SQLite (UTC)."""
+    if len(value) == 20 and value[-1] == "Z":
+        return f"{value[:10]} {value[11:19]}.000000"
+    moment = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def scramble(value: int, modulus: int, multiplier: int, offset: int) -> int:
     """A bijection of [0, modulus): spreads sequential serials so they look random."""
     return (value * multiplier + offset) % modulus

@@ -26,8 +26,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "households": HOUSEHOLD_COLUMNS,
     "citizens": CITIZEN_COLUMNS,
 }
+# Tables whose rows end with (updated_at, doc).
 _UPDATED_AT = {"citizens": CITIZEN_COLUMNS.index("updated_at")}
 _UPDATED_AT["businesses"] = BUSINESS_COLUMNS.index("updated_at")
+assert all(TABLES[t][i + 1 :] == ("doc",) for t, i in _UPDATED_AT.items())
 
 
 PAGE_SIZE = 16_384
@@ -57,14 +59,9 @@ class Writer(Protocol):
         ...
 
 
-def sqlite_datetime(value: str) -> str:
-    """`updated_at` in the text form SQLAlchemy stores on SQLite."""
-    if len(value) == 20 and value[-1] == "Z":
-        return f"{value[:10]} {value[11:19]}.000000"
-    import datetime as dt
-
-    moment = dt.datetime.fromisoformat(value)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+def postgres_datetime(value: str) -> str:
+    """A stored `updated_at` (UTC, SQLite's text form) as PostgreSQL reads it."""
+    return f"{value}+00"
 
 
 class SqliteWriter:
@@ -126,10 +123,8 @@ class SqliteWriter:
         if not rows:
             return
         columns = TABLES[table]
-        position = _UPDATED_AT.get(table)
-        if position is not None:
-            rows = [(*r[:position], sqlite_datetime(r[position]), *r[position + 1 :]) for r in rows]
-        marks = ", ".join("?" * len(columns))
+        # Documents arrive as UTF-8 bytes; SQLite stores them as TEXT without a decode.
+        marks = ", ".join("CAST(? AS TEXT)" if c == "doc" else "?" for c in columns)
         self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def commit(self, meta: dict[str, str]) -> None:
@@ -186,8 +181,12 @@ class PostgresWriter:
         if not rows:
             return
         cur = self.raw.cursor()
-        with cur.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
+        columns = TABLES[table]
+        moment = _UPDATED_AT.get(table)
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
+                if moment is not None:  # text for bytes (bytea otherwise), UTC made explicit
+                    row = (*row[:moment], postgres_datetime(row[moment]), row[-1].decode())
                 copy.write_row(row)
 
     def commit(self, meta: dict[str, str]) -> None:

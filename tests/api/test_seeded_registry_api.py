@@ -116,3 +116,29 @@ def test_first_start_seeds_the_demo_registry(settings) -> None:
         page = c.get("/v1/citizens", params={"limit": 500}).json()
         assert len(page["items"]) == 120 + persona_record_counts()["citizen"]
         assert c.get(_path("branch")).status_code == 200
+
+
+def test_stored_columns_match_the_repository_on_this_backend(seeded_settings) -> None:
+    import datetime as dt
+
+    import orjson
+    from sqlalchemy import select
+
+    from registries import models
+    from registries.database import make_engine
+    from registries.repository import business_row, citizen_row
+
+    def utc(value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+    engine = make_engine(seeded_settings.database_url)
+    with engine.connect() as conn:
+        for table, derive in ((models.Citizen, citizen_row), (models.Business, business_row)):
+            rows = [dict(r._mapping) for r in conn.execute(select(table.__table__))]
+            assert len(rows) > 40
+            for row in rows:
+                expected = derive(orjson.loads(row["doc"]), row["doc"])
+                expected["updated_at"] = utc(expected["updated_at"])
+                row["updated_at"] = utc(row["updated_at"])
+                assert row == expected
+    engine.dispose()
