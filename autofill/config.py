@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     portal_enabled: bool | None = None
     cache_size: int = Field(default=100_000, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
+    # With Redis: also keep records in Redis (shared by all workers), not only in each
+    # worker's memory. Off by default: it pays from about 5 workers sharing a working set
+    # (BENCHMARKS.md, "Resilience"); Redis carries the invalidations either way.
+    cache_shared_tier: bool = False
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_json_depth: int = Field(default=32, ge=4, le=512)
     audit_retention_days: int = Field(default=365 * 5, ge=1)

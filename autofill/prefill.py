@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from autofill.access import Principal
 from autofill.errors import Forbidden
+from autofill.prefill_models import (
+    RESERVED,
+    Observer,
+    PrefillContext,
+    PrefillRequest,
+    PrefillResult,
+    Release,
+    SubjectRef,
+)
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore
@@ -37,102 +43,18 @@ from registries.errors import InvalidIdentifier, Problem, RecordNotFound
 from registries.identifiers import parse_personal_id, parse_tax_code
 from registries.service import RegistryService
 
+__all__ = [
+    "Observer",
+    "PrefillContext",
+    "PrefillRequest",
+    "PrefillResult",
+    "PrefillService",
+    "Release",
+    "SubjectRef",
+    "parse_subject_id",
+]
+
 log = logging.getLogger(__name__)
-
-MAX_PURPOSE = 300
-RESERVED = frozenset({"form", "fields", "coverage", "subjects"})
-
-
-class PrefillRequest(BaseModel):
-    """What a portal sends: the root subjects' identifiers, the purpose, the user's values."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    subjects: dict[
-        Annotated[str, StringConstraints(max_length=64)],
-        Annotated[str, StringConstraints(max_length=40)],
-    ] = Field(
-        max_length=20,
-        description="root subject name -> personal ID or tax code",
-        examples=[{"company": "0100109106"}],
-    )
-    purpose: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PURPOSE)
-    ] = Field(description="why the data is needed; recorded in the audit")
-    values: dict[Annotated[str, StringConstraints(max_length=64)], Any] | None = Field(
-        None, max_length=300, description="values the user has already entered, by field key"
-    )
-    overwrite: bool = Field(False, description="let registry values replace the user's values")
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectRef:
-    """A subject as resolved for one request (identifiers raw: the audit hashes them)."""
-
-    registry: str
-    identifier: str | None
-    root: bool
-    status: str  # found | not_given | absent | not_found
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    """One attribute released to the caller through a field."""
-
-    field: str
-    subject: str
-    registry: str
-    attribute: str
-
-
-@dataclass(frozen=True, slots=True)
-class PrefillContext:
-    """What observers (audit, submission tokens, statistics) learn about a prefill."""
-
-    principal: Principal
-    form_id: str
-    form_version: int
-    purpose: str
-    subjects: dict[str, SubjectRef]
-    released: tuple[Release, ...]
-    request_id: str
-    overwrite: bool
-
-    @property
-    def version(self) -> int:
-        """The form version (alias of `form_version`)."""
-        return self.form_version
-
-
-@dataclass(slots=True)
-class PrefillResult:
-    """The filled form before it is sent."""
-
-    form_id: str
-    form_version: int
-    title: str
-    fields: dict[str, dict[str, Any]]
-    coverage: dict[str, Any]
-    subjects: dict[str, str]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def version(self) -> int:
-        """The form version (alias of `form_version`)."""
-        return self.form_version
-
-    def body(self) -> dict[str, Any]:
-        """The response document."""
-        return {
-            "form": {"id": self.form_id, "version": self.form_version, "title": self.title},
-            "fields": self.fields,
-            "coverage": self.coverage,
-            "subjects": self.subjects,
-            **self.extra,
-        }
-
-
-Observer = Callable[[PrefillContext, PrefillResult], Awaitable[dict[str, Any] | None]]
 
 _NOT_APPLICABLE = {"value": None, "status": "not_applicable", "source": None, "locked": False}
 _STATUS_FOR = {"not_found": "unavailable", "absent": "missing", "not_given": "not_applicable"}
@@ -185,6 +107,8 @@ class PrefillService:
             raise Forbidden(f"this key may not use form '{form_id}'")
         form = await self.forms.compiled(form_id, version)
         ids = self._root_ids(form, request.subjects)
+        if request.values:
+            _check_values(form, request.values)
         docs, refs = await self._resolve(form, ids)
         result, released = self._fill(form, docs, refs, request)
         if observers:
@@ -326,6 +250,23 @@ class PrefillService:
         subjects = {name: ref.status for name, ref in refs.items()}
         result = PrefillResult(form.id, form.version, form.schema.title, fields, coverage, subjects)
         return result, tuple(released)
+
+
+def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:
+    keys = {f.key for f in form.fields}
+    unknown = [k for k in values if k not in keys]
+    if unknown:
+        raise InvalidPrefillRequest(
+            f"form '{form.id}' has no field '{unknown[0]}'",
+            problems=[
+                FormProblem(
+                    f"/values/{k.replace('~', '~0').replace('/', '~1')}",
+                    "no such field",
+                    "unknown_field",
+                )
+                for k in unknown
+            ],
+        )
 
 
 def _envelope(

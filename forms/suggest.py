@@ -89,10 +89,12 @@ def suggest_mappings(document: Any, *, limit: int = 3) -> dict[str, Any]:
             continue
         label_vi, label_en = fold(f.label), fold(f.label_en or "")
         ranked: list[tuple[float, dict[str, Any]]] = []
+        wanted = [w for w in (label_vi, label_en) if w]
         for name, subject in checker.subjects.items():
+            if not wanted:  # a label of punctuation only: nothing to match on
+                break
             subject_label = fold(schema.subjects[name].label or "")
             for e in _entries(subject.registry):
-                wanted = [w for w in (label_vi, label_en) if w]
                 score = max(_similarity(w, x) for w in wanted for x in e.labels)
                 if subject_label:
                     score = max(score, _similarity(label_vi, f"{e.labels[0]} {subject_label}"))

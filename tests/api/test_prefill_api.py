@@ -290,3 +290,11 @@ class TestQuery:
             json={"subjects": {"applicant": records.FATHER}, "purpose": "x"},
         )
         assert r.status_code == 404
+
+    def test_values_for_unknown_fields_are_422(self, family) -> None:
+        r = family.post(
+            "/v1/forms/ct01/prefill",
+            json={"subjects": {"applicant": records.FATHER}, "purpose": "x", "values": {"nope": 1}},
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["pointer"] == "/values/nope"

@@ -86,7 +86,7 @@ def test_stopping_redis_during_load_loses_no_request(database_url: str, tmp_path
                 "status": "degraded",
                 "database": "ok",
                 "cache": "unavailable",
-                "cache_backend": "memory+redis",
+                "cache_backend": "memory+redis-invalidation",
             }
             assert seen["patch"] == 200
             assert seen["read_back"] == "Trần Thị Bình"

@@ -31,19 +31,26 @@ def prepare(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("shared_tier", [False, True], ids=["memory-tier", "memory-and-redis-tier"])
 def test_an_edit_through_one_worker_is_read_through_the_other(
-    database_url: str, redis_url: str | None, tmp_path
+    database_url: str, redis_url: str | None, tmp_path, shared_tier: bool
 ) -> None:
-    prepare(database_url)
     backend = make_url(database_url).get_backend_name()
+    if shared_tier and not (backend == "postgresql" and redis_url):
+        pytest.skip("the Redis tier exists only with PostgreSQL and Redis")
+    prepare(database_url)
+    env = worker_env(database_url, redis_url) | {
+        "AUTOFILL_CACHE_SHARED_TIER": str(shared_tier).lower()
+    }
     with (
-        workers(2, worker_env(database_url, redis_url), tmp_path) as (a, b),
+        workers(2, env, tmp_path) as (a, b),
         httpx.Client(headers=AUTH, timeout=10) as http,
     ):
         assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
         ready = http.get(f"{b}/readyz").json()
         if backend == "postgresql" and redis_url:
-            assert ready["cache_backend"] == "memory+redis"
+            expected = "memory+redis" if shared_tier else "memory+redis-invalidation"
+            assert ready["cache_backend"] == expected
         prefill = {"subjects": {"applicant": PID}, "purpose": "Đăng ký cư trú"}
         for i in range(40):
             # Both workers hold the record in every tier before the edit ...

@@ -76,3 +76,9 @@ def test_invalid_documents_are_refused() -> None:
         suggest_mappings({"id": "x"})
     with pytest.raises(InvalidFormSchema):
         suggest_mappings([])
+
+
+def test_a_label_with_no_letters_gets_no_candidates() -> None:
+    doc = {**DOC, "fields": [{"key": "odd", "label": "!!! ---"}]}
+    (field,) = suggest_mappings(doc)["fields"]
+    assert field["candidates"] == []
