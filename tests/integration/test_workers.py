@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from autofill.database import migrate
 from registries.database import make_engine
+from tests.conftest import AUDIT_HASH_KEY
 from tests.integration.servers import AUTH, workers
 from tests.records import citizen
 
@@ -121,6 +122,7 @@ def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
             database_url=database_url,
             redis_url=redis_url,
             admin_key="test-admin-key-0123456789",
+            audit_hash_key=AUDIT_HASH_KEY,
             _env_file=None,  # type: ignore[call-arg]
         )
         shared = clear_record_caches(settings)
