@@ -17,11 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
 from autofill.access import Authenticator
-from autofill.api import admin, health, portal, registries, stats
+from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
+from autofill.api.trust import start_trust, stop_trust
 from autofill.caching import record_cache
 from autofill.config import Settings
 from autofill.database import migrate
@@ -47,6 +48,11 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Unauthenticated: (401, "Unauthenticated"),
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
+    autofill_errors.KeyNotFound: (404, "API key not found"),
+    autofill_errors.InvalidRequest: (422, "Invalid request"),
+    autofill_errors.InvalidToken: (422, "Invalid submission token"),
+    autofill_errors.TokenExpired: (410, "Submission token expired"),
+    autofill_errors.RateLimited: (429, "Too many requests"),
     form_errors.InvalidFormSchema: (422, "Invalid form schema"),
     form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
     form_errors.FormNotFound: (404, "Form not found"),
@@ -75,6 +81,7 @@ async def _domain_error(request: Request, exc: Exception) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
+    headers = {**(headers or {}), **getattr(exc, "headers", {})} or None
     detail = getattr(exc, "detail", str(exc))
     return problem(
         status, title, detail, code=getattr(exc, "code", "error"), errors=errors, headers=headers
@@ -181,9 +188,9 @@ def build_state(settings: Settings) -> AppState:
 
 
 # Features register start-up steps here: each gets the state once it is built.
-STARTUP: list[Callable[[AppState], Any]] = []
+STARTUP: list[Callable[[AppState], Any]] = [start_trust]
 # ... and shutdown steps, run in reverse order before the engine and cache close.
-SHUTDOWN: list[Callable[[AppState], Any]] = []
+SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
 
 STARTUP.append(seed_demo)
 STARTUP.append(stats.start_stats)
@@ -245,6 +252,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registries.router)
     app.include_router(admin.router)
     app.include_router(forms_api.router)
+    app.include_router(keys.router)
+    app.include_router(audit.router)
+    app.include_router(verify.router)
     app.include_router(stats.router)
     if settings.should_serve_portal:
         portal.mount_portal(app)

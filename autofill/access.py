@@ -23,6 +23,8 @@ class Principal:
     name: str
     scopes: frozenset[str]
     form_ids: frozenset[str] | None = None
+    # Requests per minute for this key; None means the service-wide default.
+    rate_limit_per_minute: int | None = None
 
     def allows(self, scope: str) -> bool:
         """Whether the key carries this scope (admin carries all)."""

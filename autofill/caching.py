@@ -20,6 +20,7 @@ def record_cache(settings: Settings) -> Cache:
         ttl_seconds=settings.cache_ttl_seconds,
         # Entries of different databases never meet in a shared Redis.
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
+        shared_tier=settings.cache_shared_tier,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from autofill.forms_cli import app as forms_app
+from autofill.keys_cli import app as keys_app
 from autofill.seed_cli import seed_app
 
 app = typer.Typer(
@@ -20,4 +21,4 @@ def main() -> None:
 # Sub-commands: each feature adds its Typer app here.
 app.add_typer(seed_app, name="seed")
 app.add_typer(forms_app, name="forms")
-# app.add_typer(keys_app, name="keys")      (keys)
+app.add_typer(keys_app, name="keys")

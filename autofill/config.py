@@ -33,9 +33,26 @@ class Settings(BaseSettings):
     portal_enabled: bool | None = None
     cache_size: int = Field(default=100_000, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
+    # With Redis: also keep records in Redis (shared by all workers), not only in each
+    # worker's memory. Off by default: it pays from about 5 workers sharing a working set
+    # (BENCHMARKS.md, "Resilience"); Redis carries the invalidations either way.
+    cache_shared_tier: bool = False
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_json_depth: int = Field(default=32, ge=4, le=512)
     audit_retention_days: int = Field(default=365 * 5, ge=1)
+    # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
+    # How long a worker trusts its cached key lookup: the bound on revocation delay.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    audit_purge_interval_seconds: int = Field(default=3600, ge=1)
+    # Requests per key per minute unless the key sets its own; generous by default.
+    rate_limit_per_minute: int = Field(default=600_000, ge=1)
+    # A key caught enumerating identifiers drops to this budget for the penalty period.
+    enumeration_rate_per_minute: int = Field(default=30, ge=1)
+    enumeration_penalty_seconds: int = Field(default=900, ge=1)
+    enumeration_window_seconds: int = Field(default=60, ge=1)
+    enumeration_not_found_limit: int = Field(default=30, ge=1)
+    enumeration_sequential_limit: int = Field(default=20, ge=1)
+    submission_token_ttl_seconds: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
     catalog_dir: Path | None = None
 
     @property
@@ -59,4 +76,8 @@ class Settings(BaseSettings):
             raise ValueError("AUTOFILL_ADMIN_KEY must be set when using a shared database")
         if self.admin_key is not None and len(self.admin_key.get_secret_value()) < 16:
             raise ValueError("AUTOFILL_ADMIN_KEY must be at least 16 characters")
+        if not self.embedded and self.audit_hash_key is None:
+            raise ValueError("AUTOFILL_AUDIT_HASH_KEY must be set when using a shared database")
+        if self.audit_hash_key is not None and len(self.audit_hash_key.get_secret_value()) < 32:
+            raise ValueError("AUTOFILL_AUDIT_HASH_KEY must be at least 32 characters")
         return self

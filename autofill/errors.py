@@ -3,10 +3,18 @@
 AutofillError
  ├── Unauthenticated   no key, or a key that is unknown or revoked        (401)
  ├── Forbidden         a valid key outside its scopes or form list         (403)
+ ├── KeyNotFound       no API key with this id                            (404)
+ ├── InvalidRequest    a key, audit or verify request breaks a rule        (422)
+ ├── InvalidToken      a submission token that is malformed or forged      (422)
+ ├── TokenExpired      a well-formed submission token past its lifetime    (410)
+ ├── RateLimited       the key used up its request budget; `retry_after`   (429)
  └── ServiceUnavailable a dependency the request needs is down            (503)
 """
 
 from __future__ import annotations
+
+# Re-exported: one shape of "what is wrong, where" for every layer.
+from registries.errors import Problem as Problem
 
 
 class AutofillError(Exception):
@@ -14,9 +22,12 @@ class AutofillError(Exception):
 
     code = "autofill_error"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.problems: list[Problem] = problems or []
+        # Extra response headers the HTTP layer should send (Retry-After, ...).
+        self.headers: dict[str, str] = {}
 
 
 class Unauthenticated(AutofillError):
@@ -35,3 +46,38 @@ class ServiceUnavailable(AutofillError):
     """A dependency the request needs is down."""
 
     code = "service_unavailable"
+
+
+class KeyNotFound(AutofillError):
+    """No API key has this id."""
+
+    code = "key_not_found"
+
+
+class InvalidRequest(AutofillError):
+    """A request to the trust features (keys, audit, verify) breaks a rule."""
+
+    code = "invalid_request"
+
+
+class InvalidToken(AutofillError):
+    """A submission token that this service did not issue, or that was altered."""
+
+    code = "invalid_token"
+
+
+class TokenExpired(AutofillError):
+    """A genuine submission token past its lifetime."""
+
+    code = "token_expired"
+
+
+class RateLimited(AutofillError):
+    """The key has used up its request budget for the current window."""
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+        self.headers = {"Retry-After": str(self.retry_after)}

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -141,6 +142,25 @@ async def main() -> None:
             return row[0].encode() if row else None
 
         await _time("postgresql read (psycopg pool, autocommit)", psycopg_get, args.n)
+
+        if args.redis:
+            from registries.tiered import TieredCache
+
+            for shared in (True, False):
+                tier = "Redis tier" if shared else "Redis bus only"
+                cache = TieredCache(args.redis, namespace=uuid.uuid4().hex[:8], shared_tier=shared)
+                await cache.start()
+                while not cache.live:
+                    await asyncio.sleep(0.01)
+                fresh = iter(range(10**9))
+
+                async def miss(_: str, cache: TieredCache = cache, fresh: Any = fresh) -> object:
+                    key = f"{next(fresh) % ROWS:012d}"
+                    cache.local.clear_now()  # a memory miss every time
+                    return await cache.fetch(key, lambda: psycopg_get(key))
+
+                await _time(f"TieredCache memory miss ({tier})", miss, min(args.n, ROWS - 200))
+                await cache.close()
         await pool.close()
         with sync.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -34,6 +34,9 @@ import httpx
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+# `python bench/load.py` puts bench/ first on the path, where bench/seed.py would shadow the
+# `seed` package; the project root goes there instead.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 OUT = ROOT / "bench" / "out"
 KEY = "bench-admin-key-0123456789"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -127,7 +130,7 @@ def _free_port(start: int) -> int:
     raise RuntimeError("no free port")
 
 
-def _seed(url: str, citizens: int, businesses: int) -> tuple[Path, Path]:
+def _seed(url: str, citizens: int, businesses: int, ids: int = 0) -> tuple[Path, Path]:
     import main  # noqa: F401  (features register their derived indexes on import)
     from autofill.database import migrate
     from registries.database import make_engine
@@ -144,7 +147,8 @@ def _seed(url: str, citizens: int, businesses: int) -> tuple[Path, Path]:
             ("SELECT personal_id FROM citizens", "SELECT enterprise_code FROM businesses"),
             strict=True,
         ):
-            path.write_text("\n".join(row[0] for row in conn.execute(text(query))) + "\n")
+            keys = [row[0] for row in conn.execute(text(query))]
+            path.write_text("\n".join(keys[:ids] if ids else keys) + "\n")
     engine.dispose()
     return files
 
@@ -182,6 +186,7 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=8.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--outage", type=float, default=10.0)
+    parser.add_argument("--ids", type=int, default=0, help="draw from the first N IDs only")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -206,7 +211,7 @@ def main() -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{db}"
-        citizens_file, businesses_file = _seed(url, args.citizens, args.businesses)
+        citizens_file, businesses_file = _seed(url, args.citizens, args.businesses, args.ids)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOFILL_")}
         env |= {
             "AUTOFILL_DATABASE_URL": url,

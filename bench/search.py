@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from registries import models
 from registries.database import make_engine
-from registries.search import index as search_index
+from registries.search import rebuild as search_index
 from registries.search.evaluation import EvalQuery, equivalent, make_queries
 from registries.search.service import SearchService
 

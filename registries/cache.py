@@ -191,6 +191,7 @@ def make_cache(
     max_items: int,
     ttl_seconds: int,
     namespace: str = "",
+    shared_tier: bool = True,
 ) -> Cache:
     """The cache for a deployment (see the module docstring for why each choice).
 
@@ -203,7 +204,11 @@ def make_cache(
         from registries.tiered import TieredCache
 
         return TieredCache(
-            redis_url, namespace=namespace, ttl_seconds=ttl_seconds, local_items=max_items
+            redis_url,
+            namespace=namespace,
+            ttl_seconds=ttl_seconds,
+            local_items=max_items,
+            shared_tier=shared_tier,
         )
     if workers > 1:
         return NullCache()

@@ -88,12 +88,17 @@ class TieredCache:
         local_items: int = 100_000,
         local_ttl_seconds: float = 60.0,
         ack_timeout: float = 1.0,
+        shared_tier: bool = True,
     ) -> None:
         self._redis = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=0.5)
         self.local = MemoryCache(max_items=local_items, ttl_seconds=local_ttl_seconds)
         self.worker = uuid.uuid4().hex[:12]
         self._ttl = ttl_seconds
         self._ack_timeout = ack_timeout
+        # Without the shared tier Redis only carries invalidations: a memory miss goes
+        # straight to the database (one round trip instead of three).
+        self.shared_tier = shared_tier
+        self.name = "memory+redis" if shared_tier else "memory+redis-invalidation"
         ns = namespace or "default"
         self._rec = f"autofill:rec:{ns}:"
         self._gen = f"autofill:gen:{ns}:"
@@ -122,7 +127,7 @@ class TieredCache:
                 return value
         ticket = (self._live, self.local.generation, self._epoch)
         token: bytes | None = None
-        if self._redis_usable():
+        if self.shared_tier and self._redis_usable():
             try:
                 pair: list[Any] = await self._redis.mget(self._rec_key(key), self._gen + key)
                 found, generation = pair
@@ -159,7 +164,7 @@ class TieredCache:
         """Store in both tiers (unguarded; `fetch` is the read path)."""
         if self._live:
             self.local.set_now(key, value)
-        if self._redis_usable():
+        if self.shared_tier and self._redis_usable():
             try:
                 await self._redis.set(self._rec_key(key), value, ex=self._ttl)
             except _FAILURES:

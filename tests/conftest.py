@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from autofill.config import Settings
 
 ADMIN_KEY = "test-admin-key-0123456789"
+AUDIT_HASH_KEY = "test-audit-hash-key-0123456789abcdef"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKEND = os.environ.get("AUTOFILL_TEST_BACKEND", "sqlite")
 
@@ -71,6 +72,7 @@ def settings(database_url: str, redis_url: str | None) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         admin_key=ADMIN_KEY,
+        audit_hash_key=AUDIT_HASH_KEY,
         seed_demo=False,
         _env_file=None,  # type: ignore[call-arg]
     )

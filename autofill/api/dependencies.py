@@ -30,16 +30,24 @@ RegistryDep = Annotated[RegistryService, Depends(get_registry)]
 
 
 async def get_principal(request: Request) -> Principal:
-    """The caller behind the bearer key; 401 without a valid one."""
+    """The caller behind the bearer key; 401 without a valid one, 429 over its budget."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
     header = request.headers.get("authorization")
     if not header:
         raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <key>'")
-    principal = await request.app.state.services.auth.authenticate(token.strip())
+    services = request.app.state.services
+    principal = await services.auth.authenticate(token.strip())
     if principal is None:
         raise Unauthenticated("the API key is unknown or revoked")
+    # Rate limits (429) apply to every authenticated request; see autofill.limits.
+    admission = services.extras.get("admission")
+    if admission is not None:
+        await admission(request, principal)
     request.state.principal = principal
     return principal
 

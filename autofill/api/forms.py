@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from autofill.access import Principal
 from autofill.api.dependencies import get_principal, require
+from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.errors import Forbidden
 from autofill.prefill import PrefillRequest
@@ -22,6 +23,7 @@ from forms.export import data_schema, format_schema, inline_schema
 from forms.schemas import MAX_SCHEMA_BYTES, FormSchema
 from forms.service import FormStore, StoredForm
 from forms.suggest import suggest_mappings
+from registries.errors import RecordNotFound
 
 router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONSES)
 
@@ -210,12 +212,16 @@ async def prefill(request: Request) -> Response:
         ) from None
     extras = request.app.state.services.extras
     request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-    result = await extras["prefill"].prefill(
-        form_id,
-        body,
-        principal=principal,
-        version=version,
-        request_id=request_id,
-        observers=extras.get("prefill_observers") or (),
-    )
+    try:
+        result = await extras["prefill"].prefill(
+            form_id,
+            body,
+            principal=principal,
+            version=version,
+            request_id=request_id,
+            observers=extras.get("prefill_observers") or (),
+        )
+    except RecordNotFound as exc:
+        await note_prefill_miss(request, principal, exc, body.subjects)  # enumeration watch
+        raise
     return _json(result)

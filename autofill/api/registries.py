@@ -6,9 +6,17 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
+from starlette.requests import Request
 from starlette.responses import Response
 
 from autofill.api.dependencies import RegistryDep, RegistryReader, RegistryWriter
+from autofill.api.releases import (
+    EDIT_RESPONSES,
+    answer_edit,
+    release_page,
+    release_record,
+    release_results,
+)
 from autofill.api.schemas import PROBLEM_RESPONSES
 from registries.errors import InvalidQuery, Problem
 from registries.identifiers import PersonalId, TaxCode
@@ -58,10 +66,10 @@ def _page(docs: list[bytes], next_cursor: str | None) -> Response:
     tags=["registries"],
 )
 async def get_citizen(
-    personal_id: CitizenKey, registry: RegistryDep, _: RegistryReader
+    personal_id: CitizenKey, request: Request, reader: RegistryReader
 ) -> Response:
-    """One citizen of the population registry."""
-    return _json(await registry.get_doc("citizen", personal_id))
+    """One citizen of the population registry (audited)."""
+    return _json(await release_record(request, reader, "citizen", personal_id))
 
 
 @router.get(
@@ -70,9 +78,9 @@ async def get_citizen(
     response_model=BusinessRecord,
     tags=["registries"],
 )
-async def get_business(code: BusinessKey, registry: RegistryDep, _: RegistryReader) -> Response:
-    """One enterprise, branch or household business."""
-    return _json(await registry.get_doc("business", code))
+async def get_business(code: BusinessKey, request: Request, reader: RegistryReader) -> Response:
+    """One enterprise, branch or household business (audited)."""
+    return _json(await release_record(request, reader, "business", code))
 
 
 def _search_only(cursor: str | None, **filters: Any) -> None:
@@ -94,8 +102,9 @@ def _results(name: str, registry: str, items: list[dict[str, Any]]) -> dict[str,
 
 @router.get("/citizens", operation_id="list_citizens", tags=["registries"])
 async def list_citizens(
+    request: Request,
     registry: RegistryDep,
-    _: RegistryReader,
+    reader: RegistryReader,
     limit: Limit = None,
     cursor: Cursor = None,
     name: Name = None,
@@ -104,10 +113,12 @@ async def list_citizens(
     province: Province = None,
 ) -> Any:
     """Citizens in personal-ID order, a page at a time; with `name`, ranked candidates
-    (score, matched parts, personal ID, name, birth date, province)."""
+    (score, matched parts, personal ID, name, birth date, province). Audited."""
     if name is None:
         _search_only(None, birth_date=birth_date, birth_year=birth_year, province=province)
-        return _page(*await registry.list_docs("citizen", cursor=cursor, limit=limit or 50))
+        docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit or 50)
+        await release_page(request, reader, "citizen", docs)
+        return _page(docs, next_cursor)
     _search_only(cursor)
     items = await registry.search_records(
         "citizen",
@@ -117,27 +128,32 @@ async def list_citizens(
         province=province,
         limit=limit or 10,
     )
+    await release_results(request, reader, "citizen", items)
     return _results(name, "citizen", items)
 
 
 @router.get("/businesses", operation_id="list_businesses", tags=["registries"])
 async def list_businesses(
+    request: Request,
     registry: RegistryDep,
-    _: RegistryReader,
+    reader: RegistryReader,
     limit: Limit = None,
     cursor: Cursor = None,
     name: Name = None,
     province: Province = None,
 ) -> Any:
     """Businesses in code order, a page at a time; with `name`, ranked candidates
-    (score, matched parts, code, name, legal form, status, province)."""
+    (score, matched parts, code, name, legal form, status, province). Audited."""
     if name is None:
         _search_only(None, province=province)
-        return _page(*await registry.list_docs("business", cursor=cursor, limit=limit or 50))
+        docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit or 50)
+        await release_page(request, reader, "business", docs)
+        return _page(docs, next_cursor)
     _search_only(cursor)
     items = await registry.search_records(
         "business", name=name, province=province, limit=limit or 10
     )
+    await release_results(request, reader, "business", items)
     return _results(name, "business", items)
 
 
@@ -149,26 +165,38 @@ Patch = Annotated[dict[str, Any], Body(description="an RFC 7396 JSON merge patch
     "/citizens/{personal_id}",
     operation_id="put_citizen",
     response_model=CitizenRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def put_citizen(
-    personal_id: CitizenKey, body: Record, registry: RegistryDep, _: RegistryWriter
+    personal_id: CitizenKey,
+    body: Record,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Create or replace a citizen (testers)."""
-    return _json(await registry.replace("citizen", personal_id, body, create=False))
+    doc = await registry.replace("citizen", personal_id, body, create=False)
+    return await answer_edit(request, writer, "citizen", personal_id, doc)
 
 
 @router.patch(
     "/citizens/{personal_id}",
     operation_id="patch_citizen",
     response_model=CitizenRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def patch_citizen(
-    personal_id: CitizenKey, body: Patch, registry: RegistryDep, _: RegistryWriter
+    personal_id: CitizenKey,
+    body: Patch,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Change some attributes of a citizen (testers)."""
-    return _json(await registry.patch("citizen", personal_id, body))
+    doc = await registry.patch("citizen", personal_id, body)
+    return await answer_edit(request, writer, "citizen", personal_id, doc)
 
 
 @router.delete(
@@ -186,26 +214,30 @@ async def delete_citizen(
     "/businesses/{code}",
     operation_id="put_business",
     response_model=BusinessRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def put_business(
-    code: BusinessKey, body: Record, registry: RegistryDep, _: RegistryWriter
+    code: BusinessKey, body: Record, request: Request, registry: RegistryDep, writer: RegistryWriter
 ) -> Response:
     """Create or replace a business (testers)."""
-    return _json(await registry.replace("business", code, body, create=False))
+    doc = await registry.replace("business", code, body, create=False)
+    return await answer_edit(request, writer, "business", code, doc)
 
 
 @router.patch(
     "/businesses/{code}",
     operation_id="patch_business",
     response_model=BusinessRecord,
+    responses=EDIT_RESPONSES,
     tags=["registries"],
 )
 async def patch_business(
-    code: BusinessKey, body: Patch, registry: RegistryDep, _: RegistryWriter
+    code: BusinessKey, body: Patch, request: Request, registry: RegistryDep, writer: RegistryWriter
 ) -> Response:
     """Change some attributes of a business (testers)."""
-    return _json(await registry.patch("business", code, body))
+    doc = await registry.patch("business", code, body)
+    return await answer_edit(request, writer, "business", code, doc)
 
 
 @router.delete(

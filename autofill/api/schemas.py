@@ -45,5 +45,5 @@ class ProblemDetails(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 410, 422, 503)
+    for status in (401, 403, 404, 409, 410, 422, 429, 503)
 }

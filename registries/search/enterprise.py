@@ -11,6 +11,7 @@ word or, for CN (chi nhánh), at the start.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from registries.search.names import NameKeys, name_keys
 
@@ -54,6 +55,9 @@ _PATTERNS: list[tuple[tuple[str, ...], str, str]] = [
     (("cn",), "branch", "start"),
 ]
 _PATTERNS.sort(key=lambda p: -len(p[0]))
+_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+for _pattern in _PATTERNS:
+    _BY_FIRST_WORD.setdefault(_pattern[0][0], []).append(_pattern)
 
 # Legal forms as `registries.schemas.LegalForm` values, plus two families a name may only
 # half say: "llc" (TNHH without the number of members) and "company" (just "công ty").
@@ -98,7 +102,7 @@ def parse_enterprise_name(text: str) -> EnterpriseName:
     parts: set[str] = set()
     i = 0
     while i < len(fold):
-        for words, part, where in _PATTERNS:
+        for words, part, where in _BY_FIRST_WORD.get(fold[i], ()):
             n = len(words)
             if fold[i : i + n] != words:
                 continue
@@ -117,6 +121,20 @@ def parse_enterprise_name(text: str) -> EnterpriseName:
         kept = list(range(len(fold)))
     distinctive = NameKeys(tuple(keys.tone[j] for j in kept), tuple(fold[j] for j in kept))
     return EnterpriseName(_legal_form(parts), keys, distinctive)
+
+
+@lru_cache(maxsize=1 << 16)
+def written_legal_form(name_fold: str) -> str | None:
+    """The legal form a (folded) enterprise name spells out."""
+    return parse_enterprise_name(name_fold).legal_form
+
+
+def legal_form_score(asked: str, stored: str, name_fold: str) -> float:
+    """0-100: 100 when the name spells the asked legal form the same way ("TNHH MTV" for
+    "TNHH MTV"), 90 when the registered form fits it, 0 when it does not."""
+    if written_legal_form(name_fold) == asked:
+        return 100.0
+    return 90.0 if legal_forms_agree(asked, stored) else 0.0
 
 
 def legal_forms_agree(asked: str, stored: str) -> bool:

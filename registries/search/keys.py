@@ -8,9 +8,10 @@ A key is a set of folded words, written sorted and space-separated. A name write
   with a word left out (a middle name) or a different middle name still shares with it;
 * single words: a citizen's given name, every distinctive word of an enterprise name.
 
-A query first reads its whole word set. Only when no candidate has all of its words does
-it read the word sets with one word corrected (a typo) and its pairs. Whole sets and pairs
-are selective where single words are not: "nguyen" is 38% of a population.
+A query first reads its whole word set; when that gives fewer records than were asked for,
+the word sets with one word corrected (a typo); only when no candidate then has all its
+words, its pairs. Whole sets and pairs are selective where single words are not: "nguyen"
+is 38% of a population.
 """
 
 from __future__ import annotations
@@ -73,14 +74,18 @@ def typed_keys(words: Sequence[str]) -> list[str]:
 
 
 def corrected_keys(words: Sequence[str], variants: dict[str, list[str]]) -> list[str]:
-    """The keys a query reads when its typed words found nothing complete: its word set
-    with one word replaced by a registry word one edit away, and the pairs of its words."""
+    """The query's word set with one word replaced by a registry word one edit away."""
     uniq = distinct_words(words)
-    keys = dict.fromkeys(
-        set_key([*uniq[:i], v, *uniq[i + 1 :]])
-        for i, w in enumerate(uniq)
-        for v in variants.get(w, [])
+    return list(
+        dict.fromkeys(
+            set_key([*uniq[:i], v, *uniq[i + 1 :]])
+            for i, w in enumerate(uniq)
+            for v in variants.get(w, [])
+        )
     )
-    if len(uniq) > 2:
-        keys.update(dict.fromkeys(pair_key(a, b) for a, b in combinations(uniq, 2)))
-    return list(keys)
+
+
+def pair_keys(words: Sequence[str]) -> list[str]:
+    """The pairs of the query's words (for a name the query has more or other words than)."""
+    uniq = distinct_words(words)
+    return [pair_key(a, b) for a, b in combinations(uniq, 2)] if len(uniq) > 2 else []

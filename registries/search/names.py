@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Characters that look like Đ/đ but are not (Icelandic eth, African D), typed by mistake.
-_LOOK_ALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
+_LOOK_ALIKES = {"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"}
 # Zero-width and invisible formatting characters that keyboards and copy-paste leave behind.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -44,8 +44,10 @@ _FOLD = str.maketrans({"đ": "d", "Đ": "d"})
 def normalize_name(text: str) -> str:
     """The name as compared: NFC, look-alikes fixed, invisibles dropped, spaces collapsed,
     case folded; tone placement and spelling unchanged."""
-    text = _INVISIBLE.sub("", text.translate(_LOOK_ALIKES))
-    text = unicodedata.normalize("NFC", text).translate(_LOOK_ALIKES)
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    for look_alike, letter in _LOOK_ALIKES.items():
+        if look_alike in text:
+            text = text.replace(look_alike, letter)
     return _SPACES.sub(" ", text).strip().casefold()
 
 

@@ -53,10 +53,23 @@ def _numbered(words: Sequence[str]) -> list[str]:
 
 
 def name_scores(query: NameKeys, tones: Sequence[str], folds: Sequence[str]) -> np.ndarray:
-    """Scores (0-100) of candidate names given as tone keys and folded keys."""
+    """Scores (0-100) of candidate names given as tone keys and folded keys (each distinct
+    name scored once: candidates repeat names)."""
+    if not folds or not query.fold:
+        return np.zeros(len(folds), dtype=np.float32)
+    distinct: dict[str, int] = {}
+    where = np.fromiter(
+        (distinct.setdefault(t, len(distinct)) for t in tones), np.int32, len(tones)
+    )
+    if len(distinct) == len(tones):
+        return _distinct_scores(query, tones, folds)
+    fold_of = dict(zip(tones, folds, strict=True))
+    unique = list(distinct)
+    return _distinct_scores(query, unique, [fold_of[t] for t in unique])[where]
+
+
+def _distinct_scores(query: NameKeys, tones: Sequence[str], folds: Sequence[str]) -> np.ndarray:
     n = len(folds)
-    if not n or not query.fold:
-        return np.zeros(n, dtype=np.float32)
     query = NameKeys(tuple(_numbered(query.tone)), tuple(_numbered(query.fold)))
     vocabulary: dict[str, int] = {}
     fold_words: list[str] = []

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, desc, func, select
+from sqlalchemy import Connection, desc, func, literal, select
 
 from registries import models
 from registries.search.models import (
@@ -49,9 +49,24 @@ def citizen_candidates(
     birth_year: int | None,
     province: str | None,
     cap: int,
+    grouped: bool,
 ) -> list[Any]:
-    """Citizens carrying any of the keys, most keys first: (id, tone, fold, hits)."""
+    """Citizens carrying any of the keys: (id, tone, fold, hits). Grouped, those carrying
+    most keys first; otherwise (keys no record shares, like word sets) in index order."""
     k = CitizenSearchKey
+    s = CitizenSearch
+    if not grouped:
+        stmt = (
+            select(s.personal_id, s.name_tone, s.name_fold, literal(1))
+            .join(k, k.personal_id == s.personal_id)
+            .where(k.key.in_(list(keys)))
+        )
+        if birth_year is not None:
+            stmt = stmt.where(k.birth_year == birth_year)
+        if province is not None:
+            stmt = stmt.where(k.province_code == province)
+        order = stmt.order_by(k.key, k.birth_year, k.personal_id).limit(cap)
+        return list(conn.execute(order))
     hits = func.count().label("hits")
     inner = select(k.personal_id, hits)
     inner = inner.where(k.key.in_(list(keys))) if len(keys) > 1 else inner.where(k.key == keys[0])
@@ -90,10 +105,28 @@ def citizen_summaries(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
 
 
 def business_candidates(
-    conn: Connection, keys: Sequence[str], *, province: str | None, cap: int
+    conn: Connection, keys: Sequence[str], *, province: str | None, cap: int, grouped: bool
 ) -> list[Any]:
-    """Enterprises carrying any of the keys, most keys first: (code, row fields..., hits)."""
+    """Enterprises carrying any of the keys: (code, distinctive tone, distinctive fold,
+    legal form, folded name, hits); grouped as for `citizen_candidates`."""
     k = BusinessSearchKey
+    s = BusinessSearch
+    if not grouped:
+        stmt = (
+            select(
+                s.enterprise_code,
+                s.distinctive_tone,
+                s.distinctive_fold,
+                s.legal_form,
+                s.name_fold,
+                literal(1),
+            )
+            .join(k, k.enterprise_code == s.enterprise_code)
+            .where(k.key.in_(list(keys)))
+        )
+        if province is not None:
+            stmt = stmt.where(k.province_code == province)
+        return list(conn.execute(stmt.order_by(k.key, k.enterprise_code).limit(cap)))
     hits = func.count().label("hits")
     inner = select(k.enterprise_code, hits)
     inner = inner.where(k.key.in_(list(keys))) if len(keys) > 1 else inner.where(k.key == keys[0])
@@ -105,9 +138,13 @@ def business_candidates(
         .limit(cap)
         .subquery()
     )
-    s = BusinessSearch
     stmt = select(
-        s.enterprise_code, s.distinctive_tone, s.distinctive_fold, s.legal_form, top.c.hits
+        s.enterprise_code,
+        s.distinctive_tone,
+        s.distinctive_fold,
+        s.legal_form,
+        s.name_fold,
+        top.c.hits,
     ).join(top, top.c.enterprise_code == s.enterprise_code)
     return list(conn.execute(stmt))
 

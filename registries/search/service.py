@@ -5,12 +5,13 @@ Citizens, with a name (and optionally a birth date or year and a province):
 
 1. With a birth date, the candidates are everyone born that day (a few dozen per day at a
    million records): nothing can be missed.
-2. Otherwise the pairs of the query's words are looked up, keys that too many records carry
-   skipped when no birth year narrows them (`search_terms` says how many), filters applied
-   in the index. If no candidate has every word of the query, the query words are corrected
-   to registry words one edit away (`Vocabulary`) and their pairs looked up too.
-3. With a birth year and still no candidate that has most of the query's words, the
-   year's records are ranked (the last resort: one year of births, not the registry).
+2. Otherwise the set of the query's folded words is looked up (filters applied inside
+   the index); when that gives fewer records than asked for, the sets with one word
+   corrected to a registry word one edit away (`Vocabulary`); when still no candidate has
+   every word of the query, the pairs of its words, skipping pairs that too many records
+   carry when no birth year narrows them (`search_terms` says how many).
+3. With a birth year and still no candidate close to the query, the year's records are
+   ranked (the last resort: one year of births, not the registry).
 
 Enterprises: the same over the distinctive part of the name, the legal form weighted down.
 """
@@ -31,8 +32,12 @@ from sqlalchemy import Connection, Engine
 
 from registries.errors import InvalidQuery, Problem
 from registries.search import repository as repo
-from registries.search.enterprise import legal_forms_agree, parse_enterprise_name
-from registries.search.keys import corrected_keys, distinct_words, typed_keys
+from registries.search.enterprise import (
+    legal_form_score,
+    legal_forms_agree,
+    parse_enterprise_name,
+)
+from registries.search.keys import corrected_keys, distinct_words, pair_keys, typed_keys
 from registries.search.names import NameKeys, name_keys, normalize_name
 from registries.search.ranking import (
     LEGAL_FORM_WEIGHT,
@@ -45,10 +50,11 @@ from registries.units import provinces
 
 MAX_NAME_LENGTH = 200
 MAX_LIMIT = 50
-MAX_QUERY_WORDS = 8
-# Candidates ranked per step, and index rows a name-only lookup may read (both measured
-# in bench/search.py: at 1M citizens the second keeps name-only queries near 50 ms).
-CANDIDATE_CAP = 3000
+MAX_QUERY_WORDS = 16
+# Candidates read per step (a query matching more, like "Nguyễn Hùng" at a million
+# records, gets the first ones in index order: they match equally well), and the index rows
+# a name-only pair lookup may read; both set by measurement (bench/search.py).
+CANDIDATE_CAP = 1000
 ROW_BUDGET = 60_000
 VARIANTS_PER_WORD = 8
 VOCABULARY_TTL = 30.0
@@ -160,6 +166,34 @@ class SearchService:
             rows += counts[key]
         return chosen
 
+    def _gather(
+        self,
+        conn: Connection,
+        registry: str,
+        words: Sequence[str],
+        limit: int,
+        fetch: Any,
+        *,
+        narrowed: bool,
+    ) -> list[tuple[Any, ...]]:
+        """Candidates for a query's folded words, step by step (see the module docstring);
+        `fetch(keys, grouped)` reads index rows."""
+        found = _Candidates()
+        found.add(fetch(typed_keys(words), False))
+        complete = bool(found.rows)  # a word set read gives records with exactly those words
+        if len(found.rows) < limit:
+            vocabulary = self._vocabulary(conn, registry)
+            corrected = corrected_keys(words, {w: vocabulary.variants(w) for w in words})
+            if corrected:
+                rows = fetch(corrected, False)
+                complete = complete or bool(rows)
+                found.add(rows)
+        if not complete:
+            pairs = self._keys(conn, registry, pair_keys(words), narrowed=narrowed)
+            if pairs:
+                found.add(fetch(pairs, True))
+        return list(found.rows.values())
+
     # ------------------------------------------------------------------ citizens
 
     def search_citizens(
@@ -182,7 +216,7 @@ class SearchService:
                     conn, birth_date, birth_date, province=province, cap=CANDIDATE_CAP
                 )
             else:
-                rows = self._citizen_candidates(conn, query, year, province)
+                rows = self._citizen_candidates(conn, query, year, province, limit)
             ranked = _rank(query, rows, limit)
             summaries = repo.citizen_summaries(conn, [rows[i][0] for i, _ in ranked])
         names = provinces()
@@ -213,30 +247,27 @@ class SearchService:
         return results
 
     def _citizen_candidates(
-        self, conn: Connection, query: NameKeys, year: int | None, province: str | None
+        self,
+        conn: Connection,
+        query: NameKeys,
+        year: int | None,
+        province: str | None,
+        limit: int,
     ) -> list[tuple[Any, ...]]:
         words = distinct_words(query.fold)[:MAX_QUERY_WORDS]
-        found = _Candidates()
-        narrowed = year is not None
 
-        def lookup(wanted: list[str]) -> None:
-            keys = self._keys(conn, "citizen", wanted, narrowed=narrowed)
-            if keys:
-                found.add(
-                    repo.citizen_candidates(
-                        conn, keys, birth_year=year, province=province, cap=CANDIDATE_CAP
-                    )
-                )
+        def fetch(keys: list[str], grouped: bool) -> list[Any]:
+            return repo.citizen_candidates(
+                conn, keys, birth_year=year, province=province, cap=CANDIDATE_CAP, grouped=grouped
+            )
 
-        lookup(typed_keys(words))
-        if not found.covering(words, 2):
-            vocabulary = self._vocabulary(conn, "citizen")
-            lookup(corrected_keys(words, {w: vocabulary.variants(w) for w in words}))
-        rows = list(found.rows.values())
+        rows = self._gather(conn, "citizen", words, limit, fetch, narrowed=year is not None)
         if year is not None:
             best = name_scores(query, [r[1] for r in rows], [r[2] for r in rows])
             if not len(best) or float(best.max()) < YEAR_SCAN_BELOW:
                 first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+                found = _Candidates()
+                found.add(rows)
                 found.add(repo.citizens_born(conn, first, last, province=province, cap=10**7))
                 rows = list(found.rows.values())
         return rows
@@ -252,25 +283,18 @@ class SearchService:
         parsed = parse_enterprise_name(name)
         query = parsed.distinctive
         words = distinct_words(query.fold)[:MAX_QUERY_WORDS]
-        found = _Candidates()
         with self.engine.connect() as conn:
 
-            def lookup(wanted: list[str]) -> None:
-                keys = self._keys(conn, "business", wanted, narrowed=False)
-                if keys:
-                    found.add(
-                        repo.business_candidates(conn, keys, province=province, cap=CANDIDATE_CAP)
-                    )
+            def fetch(keys: list[str], grouped: bool) -> list[Any]:
+                return repo.business_candidates(
+                    conn, keys, province=province, cap=CANDIDATE_CAP, grouped=grouped
+                )
 
-            lookup(typed_keys(words))
-            if not found.covering(words, 2):
-                vocabulary = self._vocabulary(conn, "business")
-                lookup(corrected_keys(words, {w: vocabulary.variants(w) for w in words}))
-            rows = list(found.rows.values())
+            rows = self._gather(conn, "business", words, limit, fetch, narrowed=False)
             scores = name_scores(query, [r[1] for r in rows], [r[2] for r in rows])
             if parsed.legal_form is not None and len(rows):
                 agree = np.array(
-                    [100.0 * legal_forms_agree(parsed.legal_form, r[3]) for r in rows],
+                    [legal_form_score(parsed.legal_form, r[3], r[4]) for r in rows],
                     dtype=np.float32,
                 )
                 scores = (1 - LEGAL_FORM_WEIGHT) * scores + LEGAL_FORM_WEIGHT * agree

@@ -18,6 +18,7 @@ runner = CliRunner()
 def env(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AUTOFILL_DATABASE_URL", database_url)
     monkeypatch.setenv("AUTOFILL_ADMIN_KEY", "test-admin-key-0123456789")
+    monkeypatch.setenv("AUTOFILL_AUDIT_HASH_KEY", "test-audit-hash-key-0123456789abcdef")
 
 
 def test_validate_accepts_the_catalog() -> None:

@@ -239,6 +239,13 @@ class TestBusinessSearch:
             "matched",
         }
 
+    def test_long_branch_name_without_accents(self, seeded_client) -> None:
+        branch = persona("branch")
+        query = "chi nhanh cty cp cong nghe sao mai tai thanh pho ho chi minh"
+        found = _search(seeded_client, "/v1/businesses", name=query)
+        assert found[0]["enterprise_code"] == branch.identifier
+        assert found[0]["matched"] == {"name": "accents", "legal_form": "exact"}
+
     def test_query_echo_names_the_legal_form(self, seeded_client) -> None:
         body = seeded_client.get("/v1/businesses", params={"name": "CTCP Sao Mai"}).json()
         assert body["query"]["legal_form"] == "joint_stock"

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from registries.database import make_engine
-from registries.search import index as search_index
+from registries.search import rebuild as search_index
 from registries.search.models import (
     BusinessSearch,
     BusinessSearchKey,

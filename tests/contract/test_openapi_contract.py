@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import create_engine, text
 
 from autofill.config import Settings
-from tests.conftest import ADMIN_KEY, BACKEND, _seed_database, service_url
+from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY, BACKEND, _seed_database, service_url
 
 MAX_EXAMPLES = 30
 
@@ -54,6 +54,7 @@ def _settings(database_url: str, redis_url: str | None) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         admin_key=ADMIN_KEY,
+        audit_hash_key=AUDIT_HASH_KEY,
         seed_demo=False,
         allow_reseed=False,  # a reseed per example would take minutes and wipe the seed
         _env_file=None,  # type: ignore[call-arg]

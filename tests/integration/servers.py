@@ -24,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ADMIN_KEY, IN_CI
+from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY, IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -55,6 +55,7 @@ def workers(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[str
     base_env |= {
         "PYTHONPATH": str(ROOT),
         "AUTOFILL_ADMIN_KEY": ADMIN_KEY,
+        "AUTOFILL_AUDIT_HASH_KEY": AUDIT_HASH_KEY,
         "AUTOFILL_SEED_DEMO": "false",
         "AUTOFILL_PORTAL_ENABLED": "false",
         **env,

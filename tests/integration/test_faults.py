@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from autofill.config import Settings
-from tests.conftest import ADMIN_KEY, BACKEND
+from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY, BACKEND
 from tests.integration.servers import AUTH, TcpProxy, ThrowawayRedis, run_async, wait_until, workers
 from tests.integration.test_workers import prepare, worker_env
 from tests.records import citizen, citizen_ids
@@ -86,7 +86,7 @@ def test_stopping_redis_during_load_loses_no_request(database_url: str, tmp_path
                 "status": "degraded",
                 "database": "ok",
                 "cache": "unavailable",
-                "cache_backend": "memory+redis",
+                "cache_backend": "memory+redis-invalidation",
             }
             assert seen["patch"] == 200
             assert seen["read_back"] == "Trần Thị Bình"
@@ -124,6 +124,7 @@ def test_postgresql_gone_gives_503_then_recovers_by_itself(database_url: str) ->
     settings = Settings(
         database_url=proxy.url_for(database_url),
         admin_key=ADMIN_KEY,
+        audit_hash_key=AUDIT_HASH_KEY,
         seed_demo=False,
         cache_size=0,  # every lookup goes to the database
         _env_file=None,  # type: ignore[call-arg]

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from autofill.database import migrate
 from registries.database import make_engine
+from tests.conftest import AUDIT_HASH_KEY
 from tests.integration.servers import AUTH, workers
 from tests.records import citizen
 
@@ -31,19 +32,26 @@ def prepare(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("shared_tier", [False, True], ids=["memory-tier", "memory-and-redis-tier"])
 def test_an_edit_through_one_worker_is_read_through_the_other(
-    database_url: str, redis_url: str | None, tmp_path
+    database_url: str, redis_url: str | None, tmp_path, shared_tier: bool
 ) -> None:
-    prepare(database_url)
     backend = make_url(database_url).get_backend_name()
+    if shared_tier and not (backend == "postgresql" and redis_url):
+        pytest.skip("the Redis tier exists only with PostgreSQL and Redis")
+    prepare(database_url)
+    env = worker_env(database_url, redis_url) | {
+        "AUTOFILL_CACHE_SHARED_TIER": str(shared_tier).lower()
+    }
     with (
-        workers(2, worker_env(database_url, redis_url), tmp_path) as (a, b),
+        workers(2, env, tmp_path) as (a, b),
         httpx.Client(headers=AUTH, timeout=10) as http,
     ):
         assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
         ready = http.get(f"{b}/readyz").json()
         if backend == "postgresql" and redis_url:
-            assert ready["cache_backend"] == "memory+redis"
+            expected = "memory+redis" if shared_tier else "memory+redis-invalidation"
+            assert ready["cache_backend"] == expected
         prefill = {"subjects": {"applicant": PID}, "purpose": "Đăng ký cư trú"}
         for i in range(40):
             # Both workers hold the record in every tier before the edit ...
@@ -114,6 +122,7 @@ def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
             database_url=database_url,
             redis_url=redis_url,
             admin_key="test-admin-key-0123456789",
+            audit_hash_key=AUDIT_HASH_KEY,
             _env_file=None,  # type: ignore[call-arg]
         )
         shared = clear_record_caches(settings)

@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("registry_name", "kind", "term"),
     )
     # Records present before this migration (an existing database) get indexed now.
-    from registries.search.index import rebuild_registry
+    from registries.search.rebuild import rebuild_registry
 
     conn = op.get_bind()
     for registry in ("citizen", "business"):

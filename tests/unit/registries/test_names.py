@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from registries.search.enterprise import legal_forms_agree, parse_enterprise_name
-from registries.search.keys import citizen_keys, corrected_keys, typed_keys
+from registries.search.keys import citizen_keys, corrected_keys, pair_keys, typed_keys
 from registries.search.names import (
     fold_key,
     has_marks,
@@ -171,6 +171,8 @@ class TestBlockingKeys:
 
     def test_corrected_keys_replace_one_word(self) -> None:
         keys = corrected_keys(["nguyen", "van", "hunh"], {"hunh": ["hung", "hanh"]})
-        assert "hung nguyen van" in keys
-        assert "hanh nguyen van" in keys
-        assert "nguyen van" in keys
+        assert keys == ["hung nguyen van", "hanh nguyen van"]
+
+    def test_pairs_only_for_three_words_or_more(self) -> None:
+        assert pair_keys(["nguyen", "van", "hung"]) == ["nguyen van", "hung nguyen", "hung van"]
+        assert pair_keys(["nguyen", "hung"]) == []

@@ -1,0 +1,90 @@
+"""API key management (admin scope): create (the secret is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from autofill import keys
+from autofill.access import Principal
+from autofill.api.dependencies import StateDep, require
+from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.trust import get_trust
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
+Admin = Annotated[Principal, Depends(require("admin"))]
+Scope = Literal["prefill", "registry:read", "registry:write", "forms:write", "audit:read", "admin"]
+FormId = Annotated[str, Field(pattern=keys.FORM_ID.pattern, max_length=100)]
+KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="the key's public id")]
+
+
+class KeyCreate(BaseModel):
+    """A new key's name, scopes and optional limits."""
+
+    name: str = Field(min_length=1, max_length=100, examples=["cổng dịch vụ công Hà Nội"])
+    scopes: list[Scope] = Field(min_length=1, max_length=6)
+    form_ids: list[FormId] | None = Field(
+        default=None, max_length=1000, description="limit the key to these forms"
+    )
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
+class KeyPublic(BaseModel):
+    """A key as listed: never its secret."""
+
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    form_ids: list[str] | None
+    rate_limit_per_minute: int | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyCreated(KeyPublic):
+    """A new key, with the secret that is shown this once."""
+
+    key: str = Field(description="the bearer secret; store it now, it is not shown again")
+
+
+class KeyList(BaseModel):
+    """Every key, oldest first."""
+
+    items: list[KeyPublic]
+
+
+@router.post("", operation_id="create_key", status_code=201, response_model=KeyCreated)
+async def create_key(body: KeyCreate, state: StateDep, _: Admin) -> KeyCreated:
+    """Create a key; the response is the only time its secret is shown."""
+    info, secret = await asyncio.to_thread(
+        keys.create_key,
+        state.engine,
+        name=body.name,
+        scopes=body.scopes,
+        form_ids=body.form_ids,
+        rate_limit_per_minute=body.rate_limit_per_minute,
+    )
+    return KeyCreated(**asdict(info), key=secret)
+
+
+@router.get("", operation_id="list_keys", response_model=KeyList)
+async def list_keys(state: StateDep, _: Admin) -> KeyList:
+    """Every key, live and revoked, without secrets."""
+    infos = await asyncio.to_thread(keys.list_keys, state.engine)
+    return KeyList(items=[KeyPublic(**asdict(i)) for i in infos])
+
+
+@router.delete("/{key_id}", operation_id="revoke_key", status_code=204)
+async def revoke_key(key_id: KeyId, request: Request, state: StateDep, _: Admin) -> Response:
+    """Revoke a key: at once in this worker, within `key_cache_seconds` in the others."""
+    await asyncio.to_thread(keys.revoke_key, state.engine, key_id)
+    get_trust(request).keys.forget(key_id)
+    return Response(status_code=204)

@@ -1,0 +1,196 @@
+"""The submission check: did the user change a value that prefill locked?
+
+Prefill returns a token; at submission the portal sends it back with the submitted values
+and learns which locked values were changed. The token is *signed and stateless*: it
+carries the form id and version, the key it was issued to, the subjects' keyed hashes, an
+expiry, a random nonce and, per locked field, a 128-bit HMAC of the value — never a value.
+Why stateless rather than a row in the database or Redis: prefill stays free of writes
+(the hot path keeps its throughput), any worker can verify without shared storage, and
+nothing needs cleaning up. The price: a token cannot be revoked before it expires, which
+is acceptable for a read-only check whose lifetime is short.
+
+Value hashes are keyed and salted by the nonce, so a token holder cannot test guesses
+(a birth date has only ~40,000 plausible values) and equal values in two tokens differ.
+Values are compared in canonical form: strings NFC-normalised, integral floats as ints,
+object keys sorted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import time
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from autofill.errors import Forbidden, InvalidToken, Problem, TokenExpired
+
+VERSION = "v1"
+VALUE_HASH_BYTES = 16
+MAX_TOKEN_CHARS = 65_536
+
+
+def canonical(value: Any) -> Any:
+    """A value in the form two equal submissions share."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionToken:
+    """A freshly issued token and when it stops being accepted (epoch seconds)."""
+
+    token: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionCheck:
+    """The verdict on submitted values."""
+
+    form_id: str
+    form_version: int
+    expires_at: int
+    unchanged: list[str]
+    changed: list[str]
+    missing: list[str]
+    subject_matches: bool | None
+
+    @property
+    def intact(self) -> bool:
+        """True when every locked value came back unchanged."""
+        return not self.changed and not self.missing and self.subject_matches is not False
+
+
+class SubmissionSigner:
+    """Issues and checks submission tokens with keys derived from one secret."""
+
+    def __init__(self, sign_key: bytes, value_key: bytes, *, ttl_seconds: int) -> None:
+        self._sign_key = sign_key
+        self._value_key = value_key
+        self.ttl = ttl_seconds
+
+    def _value_hash(self, nonce: str, field: str, value: Any) -> str:
+        message = b"\0".join(
+            [
+                nonce.encode(),
+                field.encode(),
+                orjson.dumps(canonical(value), option=orjson.OPT_SORT_KEYS),
+            ]
+        )
+        return _b64(hmac.new(self._value_key, message, hashlib.sha256).digest()[:VALUE_HASH_BYTES])
+
+    def _signature(self, body: str) -> str:
+        return _b64(hmac.new(self._sign_key, f"{VERSION}.{body}".encode(), hashlib.sha256).digest())
+
+    def issue(
+        self,
+        *,
+        key_id: str,
+        form_id: str,
+        form_version: int,
+        subjects: Mapping[str, str],
+        locked: Mapping[str, Any],
+        now: float | None = None,
+    ) -> SubmissionToken:
+        """A token bound to the form version, key, subject hashes and locked values."""
+        expires = int((time.time() if now is None else now) + self.ttl)
+        nonce = _b64(secrets.token_bytes(12))
+        payload = {
+            "f": form_id,
+            "v": form_version,
+            "k": key_id,
+            "s": dict(subjects),
+            "e": expires,
+            "n": nonce,
+            "h": {field: self._value_hash(nonce, field, value) for field, value in locked.items()},
+        }
+        body = _b64(orjson.dumps(payload))
+        return SubmissionToken(f"{VERSION}.{body}.{self._signature(body)}", expires)
+
+    def read(self, token: str) -> dict[str, Any]:
+        """The payload of a genuine token; `InvalidToken` otherwise (expiry not checked)."""
+        invalid = InvalidToken(
+            "the token is not one this service issued, or it was altered",
+            problems=[Problem("/token", "not a valid submission token", "invalid_token")],
+        )
+        parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS else []
+        if len(parts) != 3 or parts[0] != VERSION:
+            raise invalid
+        if not hmac.compare_digest(self._signature(parts[1]), parts[2]):
+            raise invalid
+        try:
+            payload = orjson.loads(_unb64(parts[1]))
+        except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
+            raise invalid from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("h"), dict):
+            raise invalid
+        return payload
+
+    def check(
+        self,
+        token: str,
+        *,
+        form_id: str,
+        key_id: str,
+        values: Mapping[str, Any],
+        subjects: Mapping[str, str] | None = None,
+        now: float | None = None,
+    ) -> SubmissionCheck:
+        """Compare submitted values with the locked ones the token vouches for."""
+        payload = self.read(token)
+        if payload["f"] != form_id:
+            raise InvalidToken(
+                f"the token was issued for form {payload['f']!r}, not {form_id!r}",
+                problems=[Problem("/token", "issued for another form", "token_form_mismatch")],
+            )
+        if payload["k"] != key_id:
+            raise Forbidden("the token was issued to another API key")
+        if (time.time() if now is None else now) >= payload["e"]:
+            raise TokenExpired(
+                "the submission token has expired; prefill the form again for a new one"
+            )
+        unchanged, changed, missing = [], [], []
+        for field, expected in sorted(payload["h"].items()):
+            if field not in values:
+                missing.append(field)
+            elif hmac.compare_digest(
+                self._value_hash(payload["n"], field, values[field]), expected
+            ):
+                unchanged.append(field)
+            else:
+                changed.append(field)
+        subject_matches = None
+        if subjects is not None:
+            subject_matches = dict(subjects) == payload["s"]
+        return SubmissionCheck(
+            form_id=payload["f"],
+            form_version=payload["v"],
+            expires_at=payload["e"],
+            unchanged=unchanged,
+            changed=changed,
+            missing=missing,
+            subject_matches=subject_matches,
+        )
