@@ -227,16 +227,15 @@ class PrefillService:
         released: list[Release] = []
         filled = 0
         user = request.values or {}
-        for f in form.fields:
+        for f, release in zip(form.fields, _releases(form), strict=True):
             env = _envelope(f, docs, refs)
-            if f.key in user and user[f.key] is not None:
+            if user and user.get(f.key) is not None:
                 env = _with_user_value(env, user[f.key], request.overwrite)
             if env["status"] == "filled":
                 filled += 1
-            if env["status"] == "filled" or "registry_value" in env:
-                released.append(
-                    Release(f.key, f.subject or "", f.registry or "", f.attribute or "")
-                )
+                released.append(release)
+            elif "registry_value" in env:
+                released.append(release)
             fields[f.key] = env
         total = len(form.fields)
         mapped = form.mapped
@@ -250,6 +249,23 @@ class PrefillService:
         subjects = {name: ref.status for name, ref in refs.items()}
         result = PrefillResult(form.id, form.version, form.schema.title, fields, coverage, subjects)
         return result, tuple(released)
+
+
+_RELEASES: dict[tuple[str, int], tuple[Release, ...]] = {}
+
+
+def _releases(form: CompiledForm) -> tuple[Release, ...]:
+    """What each field releases, built once per form version (versions never change)."""
+    found = _RELEASES.get((form.id, form.version))
+    if found is None:
+        found = tuple(
+            Release(f.key, f.subject or "", f.registry or "", f.attribute or "")
+            for f in form.fields
+        )
+        if len(_RELEASES) > 1000:
+            _RELEASES.clear()
+        _RELEASES[(form.id, form.version)] = found
+    return found
 
 
 def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -39,8 +39,7 @@ class PrefillRequest(BaseModel):
     overwrite: bool = Field(False, description="let registry values replace the user's values")
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectRef:
+class SubjectRef(NamedTuple):
     """A subject as resolved for one request (identifiers raw: the audit hashes them)."""
 
     registry: str
@@ -49,8 +48,7 @@ class SubjectRef:
     status: str  # found | not_given | absent | not_found
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(NamedTuple):
     """One attribute released to the caller through a field."""
 
     field: str
@@ -59,7 +57,7 @@ class Release:
     attribute: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PrefillContext:
     """What observers (audit, submission tokens, statistics) learn about a prefill."""
 

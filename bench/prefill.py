@@ -25,6 +25,7 @@ import os
 import random
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PORT = 8102
+# On the shared machine, give the measured server and wrk priority over background work
+# (root only; without it the figures are the machine's noise). `--no-nice` turns it off.
+NICE: list[str] = ["nice", "-n", "-5"] if os.geteuid() == 0 else []
 KEY = "bench-admin-key-0123456789"
 OUT = ROOT / "bench" / "out"
 FORM = {
@@ -269,11 +273,16 @@ def wrk(script: Path, seconds: int) -> dict[str, float]:
     }
 
 
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per-figure medians of several wrk runs."""
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
 def run_server(database: Path, cache: bool) -> subprocess.Popen[bytes]:
     """Start the benchmark server and wait until it answers."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--database", str(database)]
+        [*NICE, sys.executable, __file__, "--serve", "--database", str(database)]
         + ([] if cache else ["--no-cache"]),
         env=env,
     )
@@ -304,10 +313,14 @@ def main() -> None:
     """Seed or reuse the registry, then measure warm and cold against the reference."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", type=Path, default=Path("/tmp/autofill-bench/registry-1m.db"))
-    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", action="store_true")
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--no-nice", action="store_true")
     args = parser.parse_args()
+    if args.no_nice:
+        NICE.clear()
     if args.serve:
         serve(args.database, cache=not args.no_cache)
         return
@@ -323,9 +336,14 @@ def main() -> None:
             prefill_lua = lua("/v1/forms/bench-20/prefill", subjects[pool])
             reference_lua = lua("/bench/reference", subjects[pool][:1000])
             if cache:
-                wrk(prefill_lua, max(10, args.duration // 2))  # warm the cache
-            ref = wrk(reference_lua, args.duration)
-            pre = wrk(prefill_lua, args.duration)
+                wrk(prefill_lua, max(10, args.duration // 2))  # read the warm pool once
+            # Alternate short rounds and keep the medians: the machine is shared, and drift
+            # then hits both sides alike.
+            refs, pres = [], []
+            for _ in range(args.rounds):
+                refs.append(wrk(reference_lua, args.duration))
+                pres.append(wrk(prefill_lua, args.duration))
+            ref, pre = median(refs), median(pres)
         finally:
             proc.terminate()
             proc.wait()

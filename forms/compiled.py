@@ -74,6 +74,7 @@ class CompiledForm:
     # Chained subjects in waves: each wave depends only on earlier ones (resolved concurrently).
     waves: tuple[tuple[str, ...], ...]
     fields: tuple[CompiledField, ...]
+    mapped: int  # how many fields have a prefill mapping
 
     @property
     def id(self) -> str:
@@ -84,8 +85,3 @@ class CompiledForm:
     def version(self) -> int:
         """The registered version (0 before registration)."""
         return self.schema.version or 0
-
-    @property
-    def mapped(self) -> int:
-        """How many fields have a prefill mapping."""
-        return sum(1 for f in self.fields if f.get is not None)

@@ -343,4 +343,5 @@ def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm
         raise InvalidFormSchema(
             f"the schema has {len(checker.problems)} problem(s)", problems=checker.problems
         )
-    return CompiledForm(schema, digest_of(schema), checker.subjects, roots, waves, fields)
+    mapped = sum(1 for f in fields if f.get is not None)
+    return CompiledForm(schema, digest_of(schema), checker.subjects, roots, waves, fields, mapped)
