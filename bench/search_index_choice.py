@@ -117,7 +117,7 @@ def pg_trgm(db: str, url: str, queries: list[Query]) -> None:
 
                 def run(q: Query, with_year: bool = with_year) -> bool:
                     pid, query, year = q
-                    sql = "SELECT personal_id FROM names WHERE name % %s"
+                    sql = "SELECT personal_id FROM names WHERE name %% %s"
                     args: list[Any] = [query]
                     if with_year:
                         sql += " AND birth_year = %s"

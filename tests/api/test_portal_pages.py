@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
@@ -149,3 +150,66 @@ class TestCatalog:
         for form_id in ids[1:]:
             assert f'<option value="{form_id}"' in page
         assert f'<option value="{retired}"' not in page
+
+
+class _FormInputs(HTMLParser):
+    """The named inputs and textareas of the filled form, as a browser would submit them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") != "checkbox":
+            self.values[name] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+
+def form_inputs(html: str) -> dict[str, str]:
+    """What submitting the filled form page would send."""
+    parser = _FormInputs()
+    parser.feed(html[html.index('id="filled-form"') :])
+    return parser.values
+
+
+class TestSubmitPage:
+    def prefilled(self, seeded_portal) -> dict[str, str]:
+        page = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
+        assert page.status_code == 200
+        return form_inputs(page.text)
+
+    def test_an_untouched_submission_passes_the_check(self, seeded_portal) -> None:
+        data = self.prefilled(seeded_portal)
+        assert data.get("token")
+        data["field.phone"] = "0987654321"  # unlocked: the user may change it
+        r = seeded_portal.post("/submit", data=data)
+        assert r.status_code == 200
+        assert 'data-verdict="intact"' in r.text
+        assert "0987654321" in r.text
+
+    def test_a_changed_locked_value_is_caught(self, seeded_portal) -> None:
+        data = self.prefilled(seeded_portal)
+        data["field.full_name"] = "Nguyễn Văn Ba"  # locked: only a tampered page sends this
+        r = seeded_portal.post("/submit", data=data)
+        assert 'data-verdict="tampered"' in r.text
+        assert "Đã sửa: Họ, chữ đệm và tên khai sinh" in r.text
+
+    def test_a_forged_token_is_refused(self, seeded_portal) -> None:
+        data = self.prefilled(seeded_portal)
+        data["token"] = data["token"][:-4] + "AAAA"
+        r = seeded_portal.post("/submit", data=data)
+        assert r.status_code == 422
+        assert 'data-verdict="error"' in r.text
