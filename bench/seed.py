@@ -77,6 +77,9 @@ def main() -> None:
         f"CPU time: writer (main) {self_cpu:.1f} s, workers {child_cpu:.1f} s; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores)"
     )
+    print(
+        f"peak RSS of the main process when the load was done: {report.load_peak_rss_mib:,.0f} MiB"
+    )
     print(f"peak RSS: main process {self_rss:,.0f} MiB, largest worker {child_rss:,.0f} MiB")
     print(f"database file: {args.path} ({args.path.stat().st_size / 2**30:.2f} GiB)")
     memory_ok = max(self_rss, child_rss) <= 2048

@@ -12,6 +12,7 @@ import json
 import math
 import multiprocessing
 import os
+import resource
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,6 +61,8 @@ class SeedReport:
     write_seconds: dict[str, float] = field(default_factory=dict)
     # Time spent rebuilding derived indexes (`registries.indexing`) after the load.
     index_seconds: float = 0.0
+    # This process's peak RSS (MiB) when the load was done, before the derived indexes.
+    load_peak_rss_mib: float = 0.0
 
     @property
     def rows(self) -> int:
@@ -192,6 +195,7 @@ def seed_registry(
         except BaseException:
             writer.abort()
             raise
+        report.load_peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         indexed = time.perf_counter()
         rebuild_all(engine)
         report.index_seconds = time.perf_counter() - indexed
