@@ -8,8 +8,8 @@ hash across registries (an individual's tax code is their personal ID).
 Writes go through a group commit: each request queues its entries and awaits the commit
 of the batch they land in; one writer task drains everything queued while the previous
 batch was being written into a single transaction. A failed write fails the requests
-waiting on it (503): data is never released without its audit entry. On SQLite the writer
-has its own connection with `synchronous=FULL`, so a committed entry survives power loss.
+waiting on it (503): data is never released without its audit entry. How a batch reaches
+the database, and how durable a commit is, is `autofill.audit_writers`'s part.
 The API only appends and reads; retention purges are the only deletes.
 """
 
@@ -25,17 +25,16 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, delete, event, insert, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from autofill.access import Principal
+from autofill.audit_writers import AuditWriteError, AuditWriter, Row, make_audit_writer
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
 from autofill.models import AuditEntry, ServiceSecret
-from registries.database import is_sqlite, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +99,6 @@ class AuditFilter:
     before_id: int | None = None
 
 
-def _durable_sqlite(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.close()
-
-
 def encode_cursor(entry_id: int) -> str:
     """An opaque audit page cursor."""
     return base64.urlsafe_b64encode(f"a{entry_id}".encode()).decode().rstrip("=")
@@ -128,17 +121,21 @@ def decode_cursor(cursor: str) -> int:
 class AuditLog:
     """Appends entries with group commit; reads and purges them."""
 
-    def __init__(self, engine: Engine, hasher: SubjectHasher, *, max_batch: int = 5000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        hasher: SubjectHasher,
+        *,
+        fsync: bool = False,
+        max_batch: int = 5000,
+    ) -> None:
         self._engine = engine
-        self._owns_engine = False
-        if is_sqlite(engine.url.render_as_string(hide_password=False)):
-            self._engine = make_engine(engine.url.render_as_string(hide_password=False))
-            event.listen(self._engine, "connect", _durable_sqlite)
-            self._owns_engine = True
-        self._read_engine = engine
+        self._writer: AuditWriter = make_audit_writer(
+            engine.url.render_as_string(hide_password=False), fsync=fsync
+        )
         self.hasher = hasher
         self._max_batch = max_batch
-        self._pending: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._pending: list[tuple[list[Row], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
@@ -158,8 +155,7 @@ class AuditLog:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._owns_engine:
-            self._engine.dispose()
+        await self._writer.close()
 
     async def record_releases(
         self,
@@ -174,23 +170,24 @@ class AuditLog:
         client: str | None = None,
     ) -> None:
         """Log releases of personal data; returns once they are committed."""
-        now = dt.datetime.now(dt.UTC)
-        rows = [
-            {
-                "at": now,
-                "key_id": principal.key_id,
-                "action": action,
-                "registry": r.registry,
-                "subject_hash": self.hasher.hash(r.subject),
-                "form_id": form_id,
-                "form_version": form_version,
-                "purpose": purpose,
-                "attributes": orjson.dumps(sorted(set(r.attributes))).decode(),
-                "request_id": request_id,
-                "client": client,
-                "flagged": False,
-                "detail": None,
-            }
+        at = self._writer.timestamp(dt.datetime.now(dt.UTC))
+        # In `audit_writers.COLUMNS` order.
+        rows: list[Row] = [
+            (
+                at,
+                principal.key_id,
+                action,
+                r.registry,
+                self.hasher.hash(r.subject),
+                form_id,
+                form_version,
+                purpose,
+                orjson.dumps(sorted(set(r.attributes))).decode(),
+                request_id,
+                client,
+                False,
+                None,
+            )
             for r in releases
         ]
         if rows:
@@ -200,24 +197,12 @@ class AuditLog:
         self, principal: Principal, action: str, detail: str, *, registry: str | None = None
     ) -> None:
         """Log a flagged event about a key (no subject)."""
-        row = {
-            "at": dt.datetime.now(dt.UTC),
-            "key_id": principal.key_id,
-            "action": action,
-            "registry": registry,
-            "subject_hash": None,
-            "form_id": None,
-            "form_version": None,
-            "purpose": None,
-            "attributes": "[]",
-            "request_id": None,
-            "client": None,
-            "flagged": True,
-            "detail": detail,
-        }
+        at = self._writer.timestamp(dt.datetime.now(dt.UTC))
+        nothing = (None, None, None, None)  # subject, form id and version, purpose
+        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, True, detail)
         await self.append([row])
 
-    async def append(self, rows: list[dict[str, Any]]) -> None:
+    async def append(self, rows: list[Row]) -> None:
         """Queue rows for the next group commit and wait for it."""
         if self._task is None:
             raise ServiceUnavailable("the audit log is not running")
@@ -234,7 +219,7 @@ class AuditLog:
                 await self._write_once()
 
     async def _write_once(self) -> None:
-        batch: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        batch: list[tuple[list[Row], asyncio.Future[None]]] = []
         size = 0
         while self._pending and (not batch or size + len(self._pending[0][0]) <= self._max_batch):
             item = self._pending.pop(0)
@@ -242,11 +227,9 @@ class AuditLog:
             size += len(item[0])
         rows = [row for rows, _ in batch for row in rows]
         try:
-            await asyncio.to_thread(self._insert, rows)
-        except (SQLAlchemyError, OSError) as exc:
-            log.error(
-                "audit write failed (%s); %d requests refused", type(exc).__name__, len(batch)
-            )
+            await self._writer.write(rows)
+        except AuditWriteError as exc:
+            log.error("audit write failed (%s); %d requests refused", exc, len(batch))
             for _, future in batch:
                 if not future.done():
                     future.set_exception(ServiceUnavailable("the audit log cannot be written"))
@@ -256,10 +239,7 @@ class AuditLog:
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
-
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(insert(cast(Table, AuditEntry.__table__)), rows)
+        await self._writer.maintain()
 
     def search_entries(self, where: AuditFilter) -> tuple[list[dict[str, Any]], str | None]:
         """Entries newest first, and the cursor of the next page."""
@@ -279,7 +259,7 @@ class AuditLog:
             query = query.where(AuditEntry.at < where.until)
         if where.before_id is not None:
             query = query.where(AuditEntry.id < where.before_id)
-        with self._read_engine.connect() as conn:
+        with self._engine.connect() as conn:
             entries = [_public(row) for row in conn.execute(query)]
         cursor = encode_cursor(entries[-1]["id"]) if len(entries) == where.limit else None
         return entries, cursor

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     allow_reseed: bool = True
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
+    # Embedded mode: how much of the SQLite file each worker keeps mapped, so that the
+    # kernel keeps it in memory (registries/resident.py); 0 turns it off.
+    sqlite_resident_bytes: int = Field(default=8 << 30, ge=0)
     cache_size: int = Field(default=100_000, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
     # With Redis: also keep records in Redis (shared by all workers), not only in each
@@ -40,6 +43,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_json_depth: int = Field(default=32, ge=4, le=512)
     audit_retention_days: int = Field(default=365 * 5, ge=1)
+    # SQLite: fsync every audit commit (survives power loss) instead of relying on the WAL
+    # (survives any process crash). Costs throughput; see `autofill.audit_writers`.
+    audit_fsync: bool = False
     # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
     # How long a worker trusts its cached key lookup: the bound on revocation delay.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)

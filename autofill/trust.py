@@ -53,7 +53,7 @@ class Trust:
             settings=settings,
             hasher=hasher,
             keys=DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds),
-            audit=AuditLog(engine, hasher),
+            audit=AuditLog(engine, hasher, fsync=settings.audit_fsync),
             limiter=RateLimiter(
                 default_per_minute=settings.rate_limit_per_minute,
                 flagged_per_minute=settings.enumeration_rate_per_minute,

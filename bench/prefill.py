@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -181,7 +182,12 @@ def serve(database: Path, cache: bool) -> None:
         )
         reference["body"] = orjson.dumps(body)
 
-    STARTUP.append(prepare)
+    async def warmed(state) -> None:  # type: ignore[no-untyped-def]
+        # Listen only once the registry file is in memory (registries/resident.py).
+        if getattr(state.reader, "resident", None) is not None:
+            await asyncio.to_thread(state.reader.resident.warmed.wait, 600)
+
+    STARTUP.extend([prepare, warmed])
     app = create_app(_settings(database, cache))
 
     @app.post("/bench/reference", include_in_schema=False)
@@ -286,7 +292,7 @@ def run_server(database: Path, cache: bool) -> subprocess.Popen[bytes]:
         + ([] if cache else ["--no-cache"]),
         env=env,
     )
-    for _ in range(600):
+    for _ in range(6000):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
             return proc

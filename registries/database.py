@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from registries.errors import RegistryUnavailable
+from registries.resident import resident_file
 
 # A database that does not answer a connection attempt within this is down (→ 503).
 CONNECT_TIMEOUT_SECONDS = 3
@@ -84,9 +85,12 @@ class RecordReader(Protocol):
 class SqliteReader:
     """Primary-key reads through `sqlite3`, one read-only connection per thread."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, resident_bytes: int = 0) -> None:
         self._path = sqlite_path(url)
         self._local = threading.local()
+        # Keeps the file's pages in memory (`registries.resident`): a read that waits for
+        # the disk would hold up the event loop it runs on.
+        self.resident = resident_file(self._path, resident_bytes)
         # CAST AS BLOB hands back the stored UTF-8 bytes: no decode to str and encode back
         # (measured on a 1M-record file: 17 -> 11.5 us of CPU per read).
         self._queries = {
@@ -128,8 +132,10 @@ class SqliteReader:
             raise RegistryUnavailable("the registry database cannot be read") from exc
 
     async def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection and let go of the file's pages."""
         self._reset()
+        if self.resident is not None:
+            self.resident.close()
 
 
 class AsyncEngineReader:
@@ -247,10 +253,10 @@ class PostgresReader:
             await self._pool.close()
 
 
-def make_reader(url: str) -> RecordReader:
-    """The fastest reader for this database URL."""
+def make_reader(url: str, *, resident_bytes: int = 0) -> RecordReader:
+    """The fastest reader for this database URL (`resident_bytes`: SQLite only)."""
     if is_sqlite(url):
-        return SqliteReader(url)
+        return SqliteReader(url, resident_bytes=resident_bytes)
     if make_url(url).drivername == "postgresql+psycopg":
         return PostgresReader(url)
     return AsyncEngineReader(url)
