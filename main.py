@@ -248,8 +248,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
     )
-    app.include_router(health.router)
+    # The hot routes first: prefill, then the registry lookups (see `forms_api.prefill_router`).
+    app.include_router(forms_api.prefill_router)
     app.include_router(registries.router)
+    app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(forms_api.router)
     app.include_router(keys.router)

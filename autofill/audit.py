@@ -49,10 +49,13 @@ class SubjectHasher:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per use (cheaper)
 
     def hash(self, identifier: str) -> str:
         """HMAC-SHA256 of a canonical identifier, hex."""
-        return hmac.new(self._key, identifier.encode(), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(identifier.encode())
+        return mac.hexdigest()
 
     def derive(self, purpose: str) -> bytes:
         """A separate key for another use (submission tokens), derived from this one."""

@@ -109,7 +109,7 @@ class SqliteAuditWriter:
 
     def timestamp(self, at: dt.datetime) -> str:
         """SQLAlchemy's storage form of a DateTime on SQLite (UTC, no offset)."""
-        return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -26,6 +26,10 @@ from forms.suggest import suggest_mappings
 from registries.errors import RecordNotFound
 
 router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONSES)
+# Prefill alone, included first by `main`: FastAPI tries routes in order at ~1-5 us each,
+# and behind the registry, admin and other form routes the prefill route took 54 us to
+# find (more than the prefill engine's own work).
+prefill_router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONSES)
 
 FORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 _FORM_ID = re.compile(FORM_ID_PATTERN)
@@ -192,7 +196,9 @@ def _version(raw: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("/{form_id}/prefill", operation_id="prefill_form", openapi_extra=PREFILL_OPENAPI)
+@prefill_router.post(
+    "/{form_id}/prefill", operation_id="prefill_form", openapi_extra=PREFILL_OPENAPI
+)
 async def prefill(request: Request) -> Response:
     """The form's fields filled from the registries, with provenance and coverage."""
     # The hot path: path, query, key, scope and body are read here rather than through
