@@ -77,6 +77,7 @@ def main() -> None:
         f"rebuild {report.index_seconds:.1f} s (registries.indexing; on SQLite the search "
         "index is built during the load)"
     )
+    print(f"the writer waited {report.wait_seconds:.1f} s for the worker processes' chunks")
     print(
         f"CPU time: writer (main) {self_cpu:.1f} s, workers {child_cpu:.1f} s; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores)"

@@ -44,6 +44,9 @@ from seed.writers import PostgresWriter, RegistryNotEmptyError, SqliteWriter, Wr
 # Below this many citizens, worker processes cost more than they save.
 PARALLEL_FROM = 100_000
 WORKERS = 2
+# Chunks in flight (queued, generating, or done and not yet written), at ~25 MB each: with
+# fewer, a worker that finished a short business chunk waited for the writer to submit more.
+WINDOW = 3 * WORKERS
 
 
 class RegistryNotEmpty(RecordConflict):
@@ -69,6 +72,8 @@ class SeedReport:
     seconds: float = 0.0
     # Time spent inserting into each table (generation overlaps it on large seeds).
     write_seconds: dict[str, float] = field(default_factory=dict)
+    # Time this process waited for worker processes to hand over a chunk.
+    wait_seconds: float = 0.0
     # Time the writer's commit took: on SQLite the search index's key rows and counts
     # (`registries.search.bulk`), the secondary indexes and the commit itself.
     commit_seconds: dict[str, float] = field(default_factory=dict)
@@ -160,9 +165,10 @@ def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> Business
 
 
 def _batches(
-    plan: _Plan, submit: Callable[..., Future[Any]], window: int
+    plan: _Plan, submit: Callable[..., Future[Any]], window: int, waited: list[float]
 ) -> Iterator[CitizenBatch | BusinessBatch]:
-    """Every batch in a fixed order; business chunks follow the citizen chunk they use."""
+    """Every batch in a fixed order; business chunks follow the citizen chunk they use.
+    Adds the time spent waiting for a batch to `waited[0]`."""
     pending: deque[tuple[str, int, Future[Any]]] = deque()
     next_citizen = 0
     while next_citizen < plan.citizen_chunks or pending:
@@ -170,7 +176,9 @@ def _batches(
             pending.append(("c", next_citizen, submit(_citizens_task, plan, next_citizen)))
             next_citizen += 1
         kind, chunk, future = pending.popleft()
+        started = time.perf_counter()
         batch = future.result()
+        waited[0] += time.perf_counter() - started
         if kind == "c" and chunk < plan.source_chunks:
             for j in range(chunk, plan.business_chunks, plan.source_chunks):
                 pending.append(("b", j, submit(_businesses_task, plan, j, batch.candidates)))
@@ -288,7 +296,8 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
     )
     try:
         submit = pool.submit if pool else _Inline().submit
-        for batch in _batches(plan, submit, window=WORKERS + 1 if pool else 1):
+        waited = [0.0]
+        for batch in _batches(plan, submit, WINDOW if pool else 1, waited):
             if isinstance(batch, CitizenBatch):
                 write("citizens", batch.citizens)
                 write("households", batch.households)
@@ -297,6 +306,7 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
             index(batch.index)
             if bar is not None:
                 bar.advance()
+        report.wait_seconds = waited[0]
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -326,6 +336,7 @@ class _Bar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            refresh_per_second=2,  # the redraws take the writer's CPU
         )
         self._progress.start()
         self._task = self._progress.add_task("seeding chunks", total=total)

@@ -88,45 +88,111 @@ _BLOCKS = {
         ("enterprise_code", "province_code"),
     ),
 }
-SIDE = "bulk_search"  # the side database's schema name on the load's connection
+
+
+class _Side:
+    """One registry's side database: a temporary file with its own connection, where a
+    thread builds the key rows and their counts."""
+
+    def __init__(self, registry: str) -> None:
+        self.registry = registry
+        self.schema = f"bulk_{registry}_search"  # its name on the load's connection
+        self.key_table = TABLES[registry][1].__tablename__
+        fd, self.path = tempfile.mkstemp(prefix="autofill-search-", suffix=".db")
+        os.close(fd)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.thread: threading.Thread | None = None
+        self.failure: BaseException | None = None
+
+    def open(self, load: sqlite3.Connection) -> None:
+        """Create the tables (the key table as the registry file has it, so that copying
+        it is a plain transfer) and attach the file to the load's connection."""
+        side = self.conn
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-65536"):
+            side.execute(f"PRAGMA {pragma}")
+        (sql,) = load.execute(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (self.key_table,)
+        ).fetchone()
+        side.execute(sql)
+        side.execute("CREATE TABLE search_terms (registry_name, kind, term, n)")
+        side.execute(f"CREATE TABLE {_BLOCKS[self.registry][0]}")
+        side.execute("CREATE TABLE name_keys (key, fold)")
+        side.execute("BEGIN")
+        load.execute(f"ATTACH DATABASE ? AS {self.schema}", (self.path,))
+
+    def start(self) -> None:
+        """Start the thread that builds the key rows."""
+        self.thread = threading.Thread(target=self._build, name=f"{self.registry}-search-keys")
+        self.thread.start()
+
+    def _build(self) -> None:
+        try:
+            self._keys()
+            self.conn.execute("COMMIT")
+        except BaseException as exc:  # handed to `join`, which raises it
+            self.failure = exc
+
+    def _keys(self) -> None:
+        side, key_table = self.conn, self.key_table
+        blocks, _, _, rest = _BLOCKS[self.registry]
+        blocks_table, block_columns = blocks.split(" ", 1)
+        side.execute("CREATE INDEX name_keys_key ON name_keys (key, fold)")
+        side.execute(f"CREATE INDEX {blocks_table}_fold ON {blocks_table} {block_columns}")
+        # CROSS JOIN keeps the name keys as the outer loop: rows come out in key order.
+        side.execute(
+            f"INSERT INTO {key_table} (key, {', '.join(rest)}) "
+            f"SELECT n.key, {', '.join(f'b.{c}' for c in rest)} "
+            f"FROM name_keys n CROSS JOIN {blocks_table} b ON b.fold = n.fold "
+            f"ORDER BY n.key, {', '.join(f'b.{c}' for c in rest[:-1])}"
+        )
+        side.execute(
+            "INSERT INTO search_terms (registry_name, kind, term, n) "
+            f"SELECT ?, 'k', key, count(*) FROM {key_table} GROUP BY key",
+            (self.registry,),
+        )
+
+    def copy_into(self, load: sqlite3.Connection) -> None:
+        """Wait for the thread, then copy the key rows and counts into the load."""
+        if self.thread is None:
+            self.start()
+        assert self.thread is not None
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+        load.execute(
+            f"INSERT INTO main.{self.key_table} SELECT * FROM {self.schema}.{self.key_table}"
+        )
+        load.execute(f"INSERT INTO main.search_terms SELECT * FROM {self.schema}.search_terms")
+
+    def close(self, load: sqlite3.Connection) -> None:
+        """Detach and delete the file."""
+        if self.thread is not None:
+            self.thread.join()
+        with contextlib.suppress(sqlite3.Error):
+            load.execute(f"DETACH DATABASE {self.schema}")
+        self.conn.close()
+        Path(self.path).unlink(missing_ok=True)
 
 
 class BulkIndex:
     """Fills the search index inside a bulk load's transaction on a raw connection.
 
     The index rows go into the load's transaction as chunks arrive; what the key rows are
-    joined from (each record's folded name, each name's keys) goes into a side database, a
-    temporary file with its own connection. At the end a thread builds the key rows and
-    their counts there, in parallel with the load's own finishing work (its secondary
-    indexes), and `finish` copies them in (SQLite's transfer of identical tables)."""
+    joined from (each record's folded name, each name's keys) goes into a side database
+    per registry. At the end a thread per registry builds the key rows and their counts
+    there, in parallel with the load's own finishing work (its secondary indexes), and
+    `finish` copies them in (SQLite's transfer of identical tables)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        fd, self.path = tempfile.mkstemp(prefix="autofill-search-", suffix=".db")
-        os.close(fd)
-        self.side = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.sides = {registry: _Side(registry) for registry in TABLES}
         self.name_keys: dict[str, set[str]] = {r: set() for r in TABLES}
         self.words: dict[str, Counter[str]] = {r: Counter() for r in TABLES}
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
 
     def open(self) -> None:
-        """Attach the side database (before the load's transaction begins), create its
-        tables and empty the index tables (call inside the load's transaction)."""
-        side, conn = self.side, self.conn
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-65536", "threads=1"):
-            side.execute(f"PRAGMA {pragma}")
-        for _, key_table, _ in TABLES.values():
-            (sql,) = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE name = ?", (key_table.__tablename__,)
-            ).fetchone()
-            side.execute(sql)
-        side.execute("CREATE TABLE search_terms (registry_name, kind, term, n)")
-        for registry, (blocks, *_) in _BLOCKS.items():
-            side.execute(f"CREATE TABLE {blocks}")
-            side.execute(f"CREATE TABLE {registry}_name_keys (key, fold)")
-        side.execute("BEGIN")
-        conn.execute(f"ATTACH DATABASE ? AS {SIDE}", (self.path,))
+        """Create and attach the side databases (before the load's transaction begins)."""
+        for side in self.sides.values():
+            side.open(self.conn)
 
     def clear(self) -> None:
         """Empty the index tables (the load replaces every record)."""
@@ -137,6 +203,7 @@ class BulkIndex:
         """Write a batch's index rows; its records' names and its names' keys go to the
         side database, its word counts are kept for `finish`."""
         registry, rows = batch.registry, batch.rows
+        side = self.sides[registry].conn
         if rows:
             table = TABLES[registry][0].__table__
             columns = [c.name for c in table.columns]
@@ -146,61 +213,25 @@ class BulkIndex:
                 rows,
             )
             blocks, pick, values, _ = _BLOCKS[registry]
-            self.side.executemany(f"INSERT INTO {blocks} {values}", map(pick, rows))
+            side.executemany(f"INSERT INTO {blocks} {values}", map(pick, rows))
         known = self.name_keys[registry]
         new = [
             (k, fold) for fold, keys in batch.name_keys.items() if fold not in known for k in keys
         ]
         known.update(batch.name_keys)
-        self.side.executemany(f"INSERT INTO {registry}_name_keys VALUES (?, ?)", new)
+        side.executemany("INSERT INTO name_keys VALUES (?, ?)", new)
         self.words[registry].update(batch.words)
 
     def start(self) -> None:
-        """Start building the key rows and their counts in the side database."""
-        self._thread = threading.Thread(target=self._build, name="search-keys")
-        self._thread.start()
-
-    def _build(self) -> None:
-        try:
-            for registry in TABLES:
-                self._keys(registry)
-            self.side.execute("COMMIT")
-        except BaseException as exc:  # handed to `finish`, which raises it
-            self._failure = exc
-
-    def _keys(self, registry: str) -> None:
-        side = self.side
-        key_table = TABLES[registry][1].__tablename__
-        blocks, _, _, rest = _BLOCKS[registry]
-        blocks_table, block_columns = blocks.split(" ", 1)
-        side.execute(f"CREATE INDEX {registry}_name_keys_key ON {registry}_name_keys (key, fold)")
-        side.execute(f"CREATE INDEX {blocks_table}_fold ON {blocks_table} {block_columns}")
-        # CROSS JOIN keeps the name keys as the outer loop: rows come out in key order.
-        side.execute(
-            f"INSERT INTO {key_table} (key, {', '.join(rest)}) "
-            f"SELECT n.key, {', '.join(f'b.{c}' for c in rest)} "
-            f"FROM {registry}_name_keys n CROSS JOIN {blocks_table} b ON b.fold = n.fold "
-            f"ORDER BY n.key, {', '.join(f'b.{c}' for c in rest[:-1])}"
-        )
-        side.execute(
-            "INSERT INTO search_terms (registry_name, kind, term, n) "
-            f"SELECT ?, 'k', key, count(*) FROM {key_table} GROUP BY key",
-            (registry,),
-        )
+        """Start building the key rows and their counts in the side databases."""
+        for side in self.sides.values():
+            side.start()
 
     def finish(self) -> None:
         """Wait for the key rows and copy them and the counts into the load's transaction."""
-        if self._thread is None:
-            self.start()
-        assert self._thread is not None
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
         conn = self.conn
-        for _, key_table, _ in TABLES.values():
-            name = key_table.__tablename__
-            conn.execute(f"INSERT INTO main.{name} SELECT * FROM {SIDE}.{name}")
-        conn.execute(f"INSERT INTO main.search_terms SELECT * FROM {SIDE}.search_terms")
+        for side in self.sides.values():
+            side.copy_into(conn)
         for registry, words in self.words.items():
             conn.executemany(
                 "INSERT INTO main.search_terms (registry_name, kind, term, n) "
@@ -209,10 +240,6 @@ class BulkIndex:
             )
 
     def close(self) -> None:
-        """Detach and delete the side database (after the load's commit or rollback)."""
-        if self._thread is not None:
-            self._thread.join()
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.execute(f"DETACH DATABASE {SIDE}")
-        self.side.close()
-        Path(self.path).unlink(missing_ok=True)
+        """Detach and delete the side databases (after the load's commit or rollback)."""
+        for side in self.sides.values():
+            side.close(self.conn)
