@@ -89,7 +89,15 @@ class SqliteWriter:
         self._journal = "wal"
 
     def begin(self, *, reset: bool) -> None:
-        """Switch to bulk-load settings and start the write transaction."""
+        """Switch to bulk-load settings and start the write transaction (on any failure,
+        `RegistryNotEmptyError` included, roll back and close)."""
+        try:
+            self._begin(reset)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _begin(self, reset: bool) -> None:
         conn = self.conn
         self._journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
         # A rollback journal in memory is enough to undo a failed load; when other
@@ -102,7 +110,6 @@ class SqliteWriter:
         self.search.open()
         self._begin_write()
         if not reset and conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():
-            self.abort()
             raise RegistryNotEmptyError
         if reset:
             for table in TABLES:
@@ -140,7 +147,6 @@ class SqliteWriter:
         conn.execute("VACUUM")
         self._begin_write()
         if conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():  # seeded meanwhile
-            self.abort()
             raise RegistryNotEmptyError
 
     def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
