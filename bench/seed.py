@@ -2,8 +2,9 @@
 
     PYTHONPATH=. python bench/seed.py [--citizens N] [--businesses M] [--path FILE]
 
-Prints rows per table, insert rate per table, total rows/s, seconds and the peak RSS of
-this process and of its worker processes (resource.getrusage high-water marks).
+Prints rows per table (with the search index's name rows), insert rate per table, total
+rows/s, the wall-time split, CPU time and the peak RSS of this process and of its worker
+processes (resource.getrusage high-water marks).
 Bar (issue 2): <= 60 s and <= 2 GiB.
 """
 
@@ -67,12 +68,16 @@ def main() -> None:
         rate = count / spent if spent else 0.0
         print(f"{table:<26}{count:>12,}{spent:>10.2f}{rate:>15,.0f}")
     print(f"{'total':<26}{report.rows:>12,}{sum(report.write_seconds.values()):>10.2f}")
-    load_s = wall - report.index_seconds
+    commit = report.commit_seconds
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in commit.items() if k != "total")
+    load_s = wall - commit.get("total", 0.0) - report.index_seconds
     print(
-        f"wall time: {wall:.1f} s = load {load_s:.1f} s ({report.rows / load_s:,.0f} rows/s, "
-        f"{args.citizens / load_s:,.0f} citizens/s) + search index rebuild "
-        f"{report.index_seconds:.1f} s (registries.indexing, the search feature's)"
+        f"wall time: {wall:.1f} s ({report.rows / wall:,.0f} rows/s) = generate + write "
+        f"{load_s:.1f} s + commit {commit.get('total', 0.0):.1f} s ({steps}) + derived-index "
+        f"rebuild {report.index_seconds:.1f} s (registries.indexing; on SQLite the search "
+        "index is built during the load)"
     )
+    print(f"the writer waited {report.wait_seconds:.1f} s for the worker processes' chunks")
     print(
         f"CPU time: writer (main) {self_cpu:.1f} s, workers {child_cpu:.1f} s; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores)"
@@ -82,10 +87,8 @@ def main() -> None:
     )
     print(f"peak RSS: main process {self_rss:,.0f} MiB, largest worker {child_rss:,.0f} MiB")
     print(f"database file: {args.path} ({args.path.stat().st_size / 2**30:.2f} GiB)")
-    memory_ok = max(self_rss, child_rss) <= 2048
-    for label, seconds in (("load", load_s), ("load + search index", wall)):
-        ok = seconds <= 60 and memory_ok
-        print(f"bar (<= 60 s, <= 2 GiB), {label}: {'met' if ok else 'MISSED'}")
+    ok = wall <= 60 and max(self_rss, child_rss) <= 2048
+    print(f"bar (<= 60 s, <= 2 GiB, search index included): {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

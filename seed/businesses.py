@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from registries.identifiers import tax_check_digit
+from registries.search.bulk import IndexBatch
 from registries.units import commune
 from seed.names import ascii_fold
 from seed.places import address_line, make_address
@@ -110,12 +111,13 @@ Candidate = tuple[str, str, str, str]  # personal_id, full_name, sex, ward code 
 
 @dataclass
 class BusinessBatch:
-    """The rows of one business chunk."""
+    """The rows of one business chunk (and their search-index batch when asked for)."""
 
     businesses: list[tuple[Any, ...]] = field(default_factory=list)
     representatives: list[tuple[str, str, str]] = field(default_factory=list)
     owners: list[tuple[str, str, str, float]] = field(default_factory=list)
     lines: list[tuple[str, str, bool]] = field(default_factory=list)
+    index: IndexBatch | None = None
 
     def add(self, doc: dict[str, Any]) -> None:
         """Add a business document and its link rows."""

@@ -16,6 +16,7 @@ from random import Random
 from typing import Any
 
 from registries.identifiers import make_personal_id
+from registries.search.bulk import IndexBatch
 from registries.units import OLD_TO_CURRENT_PROVINCE, Commune
 from seed import names
 from seed.documents import build_rows
@@ -72,11 +73,13 @@ _MIGRATION_TARGETS = ["79", "79", "79", "01", "01", "75", "24", "48", "31"]
 
 @dataclass
 class CitizenBatch:
-    """The rows of one chunk: citizens, households, and adults eligible for businesses."""
+    """The rows of one chunk: citizens, households, adults eligible for businesses, and
+    the citizens' search-index batch when the loader asks for it."""
 
     citizens: list[tuple[Any, ...]] = field(default_factory=list)
     households: list[tuple[str, str, str | None]] = field(default_factory=list)
     candidates: list[tuple[str, str, str, str]] = field(default_factory=list)
+    index: IndexBatch | None = None
 
 
 def _birth(rng: Random, age: int) -> int:

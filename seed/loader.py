@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine, inspect
@@ -26,14 +27,26 @@ import registries.search  # noqa: F401  (registers the search index for `rebuild
 from registries.database import is_sqlite, make_engine
 from registries.errors import RecordConflict, RegistryError
 from registries.indexing import rebuild_all
+from registries.search import bulk
+from registries.search import rebuild as search_index
 from seed import personas
-from seed.businesses import CHUNK_BUSINESSES, MAX_BUSINESSES, BusinessBatch, business_chunk
+from seed.businesses import (
+    BUSINESS_COLUMNS,
+    CHUNK_BUSINESSES,
+    MAX_BUSINESSES,
+    BusinessBatch,
+    business_chunk,
+)
 from seed.citizens import CHUNK_PEOPLE, MAX_CITIZENS, CitizenBatch, citizen_chunk
+from seed.documents import CITIZEN_COLUMNS
 from seed.writers import PostgresWriter, RegistryNotEmptyError, SqliteWriter, Writer
 
 # Below this many citizens, worker processes cost more than they save.
 PARALLEL_FROM = 100_000
 WORKERS = 2
+# Chunks in flight (queued, generating, or done and not yet written), at ~25 MB each: with
+# fewer, a worker that finished a short business chunk waited for the writer to submit more.
+WINDOW = 3 * WORKERS
 
 
 class RegistryNotEmpty(RecordConflict):
@@ -59,7 +72,13 @@ class SeedReport:
     seconds: float = 0.0
     # Time spent inserting into each table (generation overlaps it on large seeds).
     write_seconds: dict[str, float] = field(default_factory=dict)
-    # Time spent rebuilding derived indexes (`registries.indexing`) after the load.
+    # Time this process waited for worker processes to hand over a chunk.
+    wait_seconds: float = 0.0
+    # Time the writer's commit took: on SQLite the search index's key rows and counts
+    # (`registries.search.bulk`), the secondary indexes and the commit itself.
+    commit_seconds: dict[str, float] = field(default_factory=dict)
+    # Time spent rebuilding derived indexes (`registries.indexing`) after the load; on
+    # SQLite the search index is built during the load and not rebuilt.
     index_seconds: float = 0.0
     # This process's peak RSS (MiB) when the load was done, before the derived indexes.
     load_peak_rss_mib: float = 0.0
@@ -75,6 +94,8 @@ class _Plan:
     seed: int
     citizens: int
     businesses: int
+    # Whether the chunks carry their search-index batch (the writer builds the index).
+    index: bool = False
 
     @property
     def citizen_chunks(self) -> int:
@@ -95,20 +116,40 @@ class _Plan:
         return max(1, math.ceil(self.business_chunks / self.source_chunks))
 
 
+# The columns of a citizen / business row that its search-index row is derived from.
+_CITIZEN_INDEXED = itemgetter(
+    *(CITIZEN_COLUMNS.index(c) for c in ("personal_id", "full_name", "birth_date", "province_code"))
+)
+_BUSINESS_INDEXED = itemgetter(
+    *(BUSINESS_COLUMNS.index(c) for c in ("enterprise_code", "name", "legal_form", "province_code"))
+)
+
+
+def _citizen_index(rows: list[tuple[Any, ...]]) -> bulk.IndexBatch:
+    return bulk.citizen_batch(map(_CITIZEN_INDEXED, rows))
+
+
+def _business_index(rows: list[tuple[Any, ...]]) -> bulk.IndexBatch:
+    return bulk.business_batch(map(_BUSINESS_INDEXED, rows))
+
+
 def _citizens_task(plan: _Plan, chunk: int) -> CitizenBatch:
     count = min(CHUNK_PEOPLE, plan.citizens - chunk * CHUNK_PEOPLE)
-    return citizen_chunk(
+    batch = citizen_chunk(
         plan.seed,
         chunk,
         count,
         reserved_ids=personas.reserved_ids(),
         reserved_households=frozenset(personas.PERSONA_HOUSEHOLDS),
     )
+    if plan.index:
+        batch.index = _citizen_index(batch.citizens)
+    return batch
 
 
 def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> BusinessBatch:
     count = min(CHUNK_BUSINESSES, plan.businesses - chunk * CHUNK_BUSINESSES)
-    return business_chunk(
+    batch = business_chunk(
         plan.seed,
         chunk,
         count,
@@ -118,12 +159,16 @@ def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> Business
         rounds=plan.rounds,
         reserved=personas.reserved_ids(),
     )
+    if plan.index:
+        batch.index = _business_index(batch.businesses)
+    return batch
 
 
 def _batches(
-    plan: _Plan, submit: Callable[..., Future[Any]], window: int
+    plan: _Plan, submit: Callable[..., Future[Any]], window: int, waited: list[float]
 ) -> Iterator[CitizenBatch | BusinessBatch]:
-    """Every batch in a fixed order; business chunks follow the citizen chunk they use."""
+    """Every batch in a fixed order; business chunks follow the citizen chunk they use.
+    Adds the time spent waiting for a batch to `waited[0]`."""
     pending: deque[tuple[str, int, Future[Any]]] = deque()
     next_citizen = 0
     while next_citizen < plan.citizen_chunks or pending:
@@ -131,7 +176,9 @@ def _batches(
             pending.append(("c", next_citizen, submit(_citizens_task, plan, next_citizen)))
             next_citizen += 1
         kind, chunk, future = pending.popleft()
+        started = time.perf_counter()
         batch = future.result()
+        waited[0] += time.perf_counter() - started
         if kind == "c" and chunk < plan.source_chunks:
             for j in range(chunk, plan.business_chunks, plan.source_chunks):
                 pending.append(("b", j, submit(_businesses_task, plan, j, batch.candidates)))
@@ -174,7 +221,6 @@ def seed_registry(
     already seeded registry is refused with `RegistryNotEmpty`."""
     _check(citizens, businesses)
     started = time.perf_counter()
-    plan = _Plan(seed, citizens, businesses)
     engine = make_engine(database_url)
     try:
         if not inspect(engine).has_table("citizens"):
@@ -182,6 +228,7 @@ def seed_registry(
         engine.dispose()  # the bulk writer wants the SQLite file to itself
         report = SeedReport(seed, citizens, businesses)
         writer = _writer(database_url, engine)
+        plan = _Plan(seed, citizens, businesses, index=writer.builds_search_index)
         try:
             writer.begin(reset=reset)
         except RegistryNotEmptyError:
@@ -190,14 +237,17 @@ def seed_registry(
             ) from None
         try:
             _load(writer, plan, report, progress)
+            committed = time.perf_counter()
             writer.commit({"seed": json.dumps({"seed": seed, "citizens": citizens,
                                                 "businesses": businesses})})  # fmt: skip
+            report.commit_seconds = dict(writer.timings)
+            report.commit_seconds["total"] = time.perf_counter() - committed
         except BaseException:
             writer.abort()
             raise
         report.load_peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         indexed = time.perf_counter()
-        rebuild_all(engine)
+        rebuild_all(engine, skip=[search_index.rebuild] if plan.index else [])
         report.index_seconds = time.perf_counter() - indexed
     finally:
         engine.dispose()
@@ -219,10 +269,22 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
         spent[table] = spent.get(table, 0.0) + time.perf_counter() - started
         counts[table] += len(rows)
 
+    def index(batch: bulk.IndexBatch | None) -> None:
+        if batch is None:
+            return
+        table = f"{batch.registry}_search"
+        started = time.perf_counter()
+        writer.index(batch)
+        spent[table] = spent.get(table, 0.0) + time.perf_counter() - started
+        counts[table] = counts.get(table, 0) + len(batch.rows)
+
     citizens, households = personas.citizen_rows()
     write("citizens", citizens)
     write("households", households)
-    _write_businesses(write, personas.business_batch())
+    index(_citizen_index(citizens) if plan.index else None)
+    businesses = personas.business_batch()
+    _write_businesses(write, businesses)
+    index(_business_index(businesses.businesses) if plan.index else None)
     bar = _progress(plan) if progress else None
     parallel = plan.citizens >= PARALLEL_FROM
     pool = (
@@ -234,14 +296,17 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
     )
     try:
         submit = pool.submit if pool else _Inline().submit
-        for batch in _batches(plan, submit, window=WORKERS + 1 if pool else 1):
+        waited = [0.0]
+        for batch in _batches(plan, submit, WINDOW if pool else 1, waited):
             if isinstance(batch, CitizenBatch):
                 write("citizens", batch.citizens)
                 write("households", batch.households)
             else:
                 _write_businesses(write, batch)
+            index(batch.index)
             if bar is not None:
                 bar.advance()
+        report.wait_seconds = waited[0]
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -271,6 +336,7 @@ class _Bar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            refresh_per_second=2,  # the redraws take the writer's CPU
         )
         self._progress.start()
         self._task = self._progress.add_task("seeding chunks", total=total)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, text
 
 from registries.database import sqlite_path
+from registries.search.bulk import INDEX_TABLES, BulkIndex, IndexBatch
 from seed.businesses import BUSINESS_COLUMNS
 from seed.documents import CITIZEN_COLUMNS, HOUSEHOLD_COLUMNS
 
@@ -42,12 +44,21 @@ class RegistryNotEmptyError(Exception):
 class Writer(Protocol):
     """Writes seeded rows in one transaction."""
 
+    # Whether `index` builds the search index (otherwise it is rebuilt after the load).
+    builds_search_index: bool
+    # Seconds spent in the steps of `commit`, by step.
+    timings: dict[str, float]
+
     def begin(self, *, reset: bool) -> None:
         """Start the transaction; empty the registry tables when `reset`."""
         ...
 
     def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert rows into a registry table."""
+        ...
+
+    def index(self, batch: IndexBatch) -> None:
+        """Add a chunk's search-index batch (when `builds_search_index`)."""
         ...
 
     def commit(self, meta: dict[str, str]) -> None:
@@ -65,15 +76,28 @@ def postgres_datetime(value: str) -> str:
 
 
 class SqliteWriter:
-    """One connection, one transaction, bulk-load pragmas, secondary indexes rebuilt once."""
+    """One connection, one transaction, bulk-load pragmas, secondary indexes rebuilt once,
+    the search index built from the chunks' index batches (`registries.search.bulk`)."""
+
+    builds_search_index = True
 
     def __init__(self, url: str) -> None:
         self.conn = sqlite3.connect(sqlite_path(url), isolation_level=None, timeout=30)
+        self.search = BulkIndex(self.conn)
+        self.timings: dict[str, float] = {}
         self._indexes: list[str] = []
         self._journal = "wal"
 
     def begin(self, *, reset: bool) -> None:
-        """Switch to bulk-load settings and start the write transaction."""
+        """Switch to bulk-load settings and start the write transaction (on any failure,
+        `RegistryNotEmptyError` included, roll back and close)."""
+        try:
+            self._begin(reset)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _begin(self, reset: bool) -> None:
         conn = self.conn
         self._journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
         # A rollback journal in memory is enough to undo a failed load; when other
@@ -83,15 +107,16 @@ class SqliteWriter:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-262144")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("BEGIN IMMEDIATE")
+        self.search.open()
+        self._begin_write()
         if not reset and conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():
-            conn.execute("ROLLBACK")
             raise RegistryNotEmptyError
         if reset:
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")
         self._repage()
-        names = ", ".join(f"'{t}'" for t in TABLES)
+        self.search.clear()
+        names = ", ".join(f"'{t}'" for t in (*TABLES, *INDEX_TABLES))
         self._indexes = []
         for name, sql in conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -99,6 +124,13 @@ class SqliteWriter:
         ).fetchall():
             self._indexes.append(sql)
             conn.execute(f'DROP INDEX "{name}"')
+
+    def _begin_write(self) -> None:
+        """Start a transaction holding the write lock of the registry file alone (BEGIN
+        IMMEDIATE would also lock the attached side database, which the search index's
+        own connection fills during the load)."""
+        self.conn.execute("BEGIN")
+        self.conn.execute("DELETE FROM main.citizens WHERE 0")
 
     def _repage(self) -> None:
         """Records are ~2.3 KB of JSON: on 4 KiB pages each takes a page of its own, so an
@@ -113,9 +145,8 @@ class SqliteWriter:
         conn.execute("COMMIT")
         conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
         conn.execute("VACUUM")
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         if conn.execute("SELECT 1 FROM citizens LIMIT 1").fetchone():  # seeded meanwhile
-            conn.execute("ROLLBACK")
             raise RegistryNotEmptyError
 
     def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -127,40 +158,62 @@ class SqliteWriter:
         marks = ", ".join("CAST(? AS TEXT)" if c == "doc" else "?" for c in columns)
         self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def index(self, batch: IndexBatch) -> None:
+        """Write a batch's search rows; its keys are joined to them at commit."""
+        self.search.add(batch)
+
     def commit(self, meta: dict[str, str]) -> None:
-        """Rebuild the secondary indexes, store the facts, commit, restore the journal."""
+        """Rebuild the secondary indexes while the search index's key rows are built beside
+        them, copy those in, store the facts, commit, restore the journal."""
         conn = self.conn
+        started = time.perf_counter()
+        self.search.start()
+        # A small page cache lets SQLite's sorter hand sorted runs to a helper thread.
+        conn.execute("PRAGMA cache_size=-16384")
+        conn.execute("PRAGMA threads=1")
         for sql in self._indexes:
             conn.execute(sql)
+        self.timings["secondary indexes"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self.search.finish()
+        self.timings["search index keys (after)"] = time.perf_counter() - started
         conn.executemany(
             "INSERT INTO registry_meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             list(meta.items()),
         )
+        started = time.perf_counter()
         conn.execute("COMMIT")
+        self.timings["commit"] = time.perf_counter() - started
+        self.search.close()
         self._restore()
         conn.close()
 
     def _restore(self) -> None:
         with contextlib.suppress(sqlite3.OperationalError):  # still WAL: nothing to restore
-            self.conn.execute(f"PRAGMA journal_mode={self._journal}")
+            self.conn.execute(f"PRAGMA main.journal_mode={self._journal}")
 
     def abort(self) -> None:
         """Roll back and close."""
         try:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            self.search.close()
             self._restore()
         finally:
             self.conn.close()
 
 
 class PostgresWriter:
-    """COPY into each table through psycopg, in one transaction."""
+    """COPY into each table through psycopg, in one transaction (the search index is
+    rebuilt after it by `registries.indexing.rebuild_all`)."""
+
+    builds_search_index = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.raw: Any = None
+        self.timings: dict[str, float] = {}
 
     def begin(self, *, reset: bool) -> None:
         """Open the transaction and lock the tables against a concurrent seed."""
@@ -188,6 +241,9 @@ class PostgresWriter:
                 if moment is not None:  # text for bytes (bytea otherwise), UTC made explicit
                     row = (*row[:moment], postgres_datetime(row[moment]), row[-1].decode())
                 copy.write_row(row)
+
+    def index(self, batch: IndexBatch) -> None:
+        """Nothing: the index is rebuilt after the load."""
 
     def commit(self, meta: dict[str, str]) -> None:
         """Store the facts and commit."""

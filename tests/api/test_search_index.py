@@ -2,38 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, select
-
-from registries.database import make_engine
-from registries.search import rebuild as search_index
-from registries.search.models import (
-    BusinessSearch,
-    BusinessSearchKey,
-    CitizenSearch,
-    CitizenSearchKey,
-    SearchTerm,
-)
 from seed import persona
-
-
-def _snapshot(engine: Any) -> dict[str, Any]:
-    with engine.connect() as conn:
-        tables = {
-            t.__tablename__: sorted(tuple(r) for r in conn.execute(select(t.__table__)))
-            for t in (CitizenSearch, CitizenSearchKey, BusinessSearch, BusinessSearchKey)
-        }
-        terms = conn.execute(
-            select(SearchTerm.registry_name, SearchTerm.kind, SearchTerm.term, SearchTerm.n).where(
-                SearchTerm.n > 0
-            )
-        )
-        tables["terms"] = sorted(tuple(r) for r in terms)
-        tables["key_rows"] = conn.execute(
-            select(func.count()).select_from(CitizenSearchKey)
-        ).scalar_one()
-    return tables
+from tests.search_index import snapshot_and_rebuild
 
 
 def test_edits_keep_the_index_equal_to_a_rebuild(seeded_client, seeded_settings) -> None:
@@ -49,13 +19,7 @@ def test_edits_keep_the_index_equal_to_a_rebuild(seeded_client, seeded_settings)
     r = seeded_client.patch(f"/v1/businesses/{sme}", json={"name": "CÔNG TY TNHH MTV HOA SEN VÀNG"})
     assert r.status_code == 200
 
-    engine = make_engine(seeded_settings.database_url)
-    try:
-        incremental = _snapshot(engine)
-        search_index.rebuild(engine)
-        rebuilt = _snapshot(engine)
-    finally:
-        engine.dispose()
+    incremental, rebuilt = snapshot_and_rebuild(seeded_settings.database_url)
     assert incremental == rebuilt
     names = {r[0]: r[1] for r in rebuilt["citizen_search"]}
     assert names[adult] == "nguyên4 văn ân điên2"
