@@ -53,7 +53,7 @@ def main() -> None:
                     "AUTOFILL_DATABASE_URL": url,
                     "AUTOFILL_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
                     "AUTOFILL_ADMIN_KEY": load.KEY,
-                    "AUTOFILL_AUDIT_HASH_KEY": "bench-audit-hash-key-0123456789",
+                    "AUTOFILL_AUDIT_HASH_KEY": "bench-audit-hash-key-0123456789abcdef",
                     "AUTOFILL_WORKERS": "2",
                     "AUTOFILL_PORT": "8106",
                     "AUTOFILL_SEED_DEMO": "false",

@@ -216,7 +216,7 @@ def main() -> None:
         env |= {
             "AUTOFILL_DATABASE_URL": url,
             "AUTOFILL_ADMIN_KEY": KEY,
-            "AUTOFILL_AUDIT_HASH_KEY": "bench-audit-hash-key-0123456789",
+            "AUTOFILL_AUDIT_HASH_KEY": "bench-audit-hash-key-0123456789abcdef",
             "AUTOFILL_WORKERS": str(args.workers),
             "AUTOFILL_PORT": str(args.port),
             "AUTOFILL_SEED_DEMO": "false",
