@@ -248,8 +248,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
     )
-    # The hot routes first: prefill, then the registry lookups (see `forms_api.prefill_router`).
-    app.include_router(forms_api.prefill_router)
+    # The hot routes first: prefill, then the registry lookups (see `forms_api.mount_prefill`).
+    forms_api.mount_prefill(app)
     app.include_router(registries.router)
     app.include_router(health.router)
     app.include_router(admin.router)
