@@ -28,6 +28,7 @@ import logging
 import mmap
 import os
 import threading
+from io import BufferedReader
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class ResidentFile:
         self._release()
         self._map, self._identity, self.resident_bytes = mapping, (stat.st_ino, size), touched
 
-    def _warm(self, file: object, mapping: mmap.mmap, size: int) -> int:
+    def _warm(self, file: BufferedReader, mapping: mmap.mmap, size: int) -> int:
         buffer = bytearray(CHUNK)
         view = memoryview(mapping)
         try:
@@ -93,7 +94,7 @@ class ResidentFile:
             while offset < size and not self._stop.is_set():
                 # Into the page cache first, GIL released; a short read means the file
                 # shrank since it was measured, and nothing past it is touched.
-                got = file.readinto(buffer)  # type: ignore[attr-defined]
+                got = file.readinto(buffer)
                 got = min(got or 0, size - offset) // PAGE * PAGE
                 if got == 0:
                     break
