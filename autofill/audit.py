@@ -21,20 +21,25 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import logging
 import secrets
+import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from autofill.access import Principal
+from autofill.audit_subjects import SubjectIndex
 from autofill.audit_writers import AuditWriteError, AuditWriter, Row, make_audit_writer
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
 from autofill.models import AuditEntry, ServiceSecret
+from registries.database import sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,9 @@ HASH_KEY_NAME = "audit_hash_key"
 # Actions written to the log.
 PREFILL, LOOKUP, LISTING, SEARCH, EDIT = "prefill", "lookup", "listing", "search", "edit"
 ENUMERATION = "enumeration_suspected"
+# How often the SQLite subject index catches up with the log (`autofill.audit_subjects`).
+INDEX_SECONDS = 1.0
+ID_CHUNK = 500  # ids per query when reading a subject's indexed entries
 
 
 class SubjectHasher:
@@ -133,10 +141,13 @@ class AuditLog:
         max_batch: int = 5000,
     ) -> None:
         self._engine = engine
-        self._writer: AuditWriter = make_audit_writer(
-            engine.url.render_as_string(hide_password=False), fsync=fsync
-        )
+        url = engine.url.render_as_string(hide_password=False)
+        self._writer: AuditWriter = make_audit_writer(url, fsync=fsync)
         self.hasher = hasher
+        # SQLite: the subject index is brought up to date off the request path.
+        self.subjects = SubjectIndex(sqlite_path(url)) if engine.dialect.name == "sqlite" else None
+        self._indexing: asyncio.Future[int] | None = None
+        self._last_index = 0.0
         self._max_batch = max_batch
         self._pending: list[tuple[list[Row], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
@@ -148,6 +159,7 @@ class AuditLog:
         """Start the writer task (on the running loop)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="audit-writer")
+            self._index_soon()
 
     async def close(self) -> None:
         """Write what is queued, stop the writer, release the engine."""
@@ -158,6 +170,9 @@ class AuditLog:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._indexing is not None:
+            with contextlib.suppress(Exception):
+                await self._indexing
         await self._writer.close()
 
     async def record_releases(
@@ -171,9 +186,14 @@ class AuditLog:
         purpose: str | None = None,
         request_id: str | None = None,
         client: str | None = None,
+        hashed: dict[str, str] | None = None,
     ) -> None:
-        """Log releases of personal data; returns once they are committed."""
+        """Log releases of personal data; returns once they are committed.
+
+        `hashed` may hold subjects' hashes the caller already computed (identifier -> hash).
+        """
         at = self._writer.timestamp(dt.datetime.now(dt.UTC))
+        known = hashed or {}
         # In `audit_writers.COLUMNS` order.
         rows: list[Row] = [
             (
@@ -181,7 +201,7 @@ class AuditLog:
                 principal.key_id,
                 action,
                 r.registry,
-                self.hasher.hash(r.subject),
+                known.get(r.subject) or self.hasher.hash(r.subject),
                 form_id,
                 form_version,
                 purpose,
@@ -243,10 +263,27 @@ class AuditLog:
             if not future.done():
                 future.set_result(None)
         await self._writer.maintain()
+        if self.subjects is not None and time.monotonic() - self._last_index >= INDEX_SECONDS:
+            self._index_soon()
+
+    def _index_soon(self) -> None:
+        """Bring the subject index up to date in a thread, unless that already runs."""
+        if self.subjects is None or (self._indexing is not None and not self._indexing.done()):
+            return
+        self._last_index = time.monotonic()
+        self._indexing = asyncio.ensure_future(asyncio.to_thread(self._catch_up))
+
+    def _catch_up(self) -> int:
+        assert self.subjects is not None
+        try:
+            return self.subjects.catch_up()
+        except sqlite3.Error as exc:  # the next batch tries again
+            log.warning("audit subject index not updated: %s", exc)
+            return 0
 
     def search_entries(self, where: AuditFilter) -> tuple[list[dict[str, Any]], str | None]:
         """Entries newest first, and the cursor of the next page."""
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(where.limit)
+        query = select(AuditEntry).order_by(AuditEntry.id.desc())
         conditions = {
             AuditEntry.key_id: where.key_id,
             AuditEntry.form_id: where.form_id,
@@ -263,14 +300,35 @@ class AuditLog:
         if where.before_id is not None:
             query = query.where(AuditEntry.id < where.before_id)
         with self._engine.connect() as conn:
-            entries = [_public(row) for row in conn.execute(query)]
+            if where.subject_hash is not None and self.subjects is not None:
+                rows = self._by_subject(conn, query, where)
+            else:
+                rows = list(conn.execute(query.limit(where.limit)))
+        entries = [_public(row) for row in rows]
         cursor = encode_cursor(entries[-1]["id"]) if len(entries) == where.limit else None
         return entries, cursor
+
+    def _by_subject(self, conn: Any, query: Any, where: AuditFilter) -> list[Any]:
+        """A subject's entries on SQLite: the log past the index's watermark, then the
+        entries the index knows, a chunk of ids at a time (both newest first)."""
+        assert self.subjects is not None and where.subject_hash is not None
+        watermark, ids = self.subjects.entries(where.subject_hash, where.before_id)
+        rows = list(conn.execute(query.where(AuditEntry.id > watermark).limit(where.limit)))
+        while len(rows) < where.limit:
+            chunk = list(itertools.islice(ids, ID_CHUNK))
+            if not chunk:
+                break
+            more = query.where(AuditEntry.id.in_(chunk)).limit(where.limit - len(rows))
+            rows.extend(conn.execute(more))
+        return rows
 
     def purge(self, older_than: dt.datetime) -> int:
         """Delete entries older than a time (retention); how many went."""
         with self._engine.begin() as conn:
             result = conn.execute(delete(AuditEntry).where(AuditEntry.at < older_than))
+            oldest = conn.execute(select(func.min(AuditEntry.id))).scalar()
+        if self.subjects is not None and result.rowcount and oldest is not None:
+            self.subjects.forget_before(oldest)
         return int(result.rowcount or 0)
 
 

@@ -134,6 +134,12 @@ class Trust:
         for release in context.released:
             if release.subject in attributes:
                 attributes[release.subject].add(release.attribute)
+        # Each subject hashed once, for the audit entry and the token alike.
+        hashed = {
+            ref.identifier: self.hasher.hash(ref.identifier)
+            for ref in context.subjects.values()
+            if ref.identifier and (ref.root or ref.status == "found")
+        }
         await self.audit.record_releases(
             context.principal,
             PREFILL,
@@ -147,6 +153,7 @@ class Trust:
             purpose=context.purpose,
             request_id=context.request_id or None,
             client=REQUEST_CLIENT.get(),
+            hashed=hashed,
         )
         locked = {
             key: envelope["value"]
@@ -154,7 +161,7 @@ class Trust:
             if envelope.get("status") == "filled" and envelope.get("locked")
         }
         subjects = {
-            name: self.hasher.hash(ref.identifier)
+            name: hashed[ref.identifier]
             for name, ref in context.subjects.items()
             if ref.root and ref.identifier
         }
