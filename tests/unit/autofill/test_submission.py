@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import unicodedata
 
 import orjson
@@ -139,3 +141,65 @@ class TestToken:
             return orjson.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["h"]
 
         assert hashes(_issue(signer))["birth_date"] != hashes(_issue(signer))["birth_date"]
+
+    def test_issues_keyed_blake2b_tokens(self, signer) -> None:
+        version, body, signature = _issue(signer).split(".")
+        expected = hashlib.blake2b(
+            f"{version}.{body}".encode(), key=b"s" * 32, digest_size=32, person=b"autofill-sign"
+        ).digest()
+        assert version == "v2"
+        assert base64.urlsafe_b64decode(signature + "=") == expected
+
+
+def _legacy_v1_token(locked: dict[str, object], now: float) -> str:
+    """A token as issued before v2 (HMAC-SHA256), built here without the signer."""
+
+    def mac(key: bytes, data: bytes) -> bytes:
+        return hmac.new(key, data, hashlib.sha256).digest()
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    nonce = "bm9uY2UxMjM0NTY"
+    hashes = {
+        field: b64(
+            mac(
+                b"v" * 32,
+                b"\0".join(
+                    [
+                        nonce.encode(),
+                        field.encode(),
+                        orjson.dumps(value, option=orjson.OPT_SORT_KEYS),
+                    ]
+                ),
+            )[:16]
+        )
+        for field, value in locked.items()
+    }
+    payload = {
+        "f": "ho-khau",
+        "v": 3,
+        "k": "k1",
+        "s": {"applicant": "ab" * 32},
+        "e": int(now + 600),
+        "n": nonce,
+        "h": hashes,
+    }
+    body = b64(orjson.dumps(payload))
+    return f"v1.{body}.{b64(mac(b's' * 32, f'v1.{body}'.encode()))}"
+
+
+class TestLegacyTokens:
+    def test_a_v1_token_is_still_checked(self, signer) -> None:
+        token = _legacy_v1_token(LOCKED, now=1000.0)
+        check = signer.check(token, form_id="ho-khau", key_id="k1", values=LOCKED, now=1001)
+        assert check.intact and check.unchanged == sorted(LOCKED)
+        changed = {**LOCKED, "full_name": "NGUYỄN VĂN BÌNH"}
+        check = signer.check(token, form_id="ho-khau", key_id="k1", values=changed, now=1001)
+        assert check.changed == ["full_name"]
+
+    def test_a_v1_token_with_a_v2_signature_is_refused(self, signer) -> None:
+        _, body, _ = _legacy_v1_token(LOCKED, now=1000.0).split(".")
+        _, _, v2_signature = _issue(signer).split(".")
+        with pytest.raises(InvalidToken):
+            signer.check(f"v1.{body}.{v2_signature}", form_id="ho-khau", key_id="k1", values=LOCKED)
