@@ -178,13 +178,26 @@ class DatabaseKeyStore:
         self._ttl = ttl_seconds
         self._max = max_items
         self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._reads: dict[str, asyncio.Future[Principal | None]] = {}
 
     async def find(self, secret_hash: str) -> Principal | None:
-        """The principal for a digest (cached for the TTL), or None."""
+        """The principal for a digest (cached for the TTL), or None.
+
+        Requests that find the entry expired at the same moment share one read (a busy
+        key's requests in flight would otherwise each read it in a thread).
+        """
         now = time.monotonic()
         hit = self._cache.get(secret_hash)
         if hit is not None and hit[0] > now:
             return hit[1]
+        pending = self._reads.get(secret_hash)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read(secret_hash, now))
+            self._reads[secret_hash] = pending
+            pending.add_done_callback(lambda _: self._reads.pop(secret_hash, None))
+        return await asyncio.shield(pending)
+
+    async def _read(self, secret_hash: str, now: float) -> Principal | None:
         try:
             principal = await asyncio.to_thread(find_principal, self._engine, secret_hash)
         except OperationalError as exc:
@@ -198,6 +211,7 @@ class DatabaseKeyStore:
 
     def forget(self, key_id: str) -> None:
         """Drop cached lookups of a key (after revoking it in this process)."""
+        self._reads.clear()  # reads in flight may predate the revocation
         stale = [h for h, (_, p) in self._cache.items() if p is not None and p.key_id == key_id]
         for digest in stale:
             self._cache.pop(digest, None)

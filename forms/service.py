@@ -66,6 +66,7 @@ class FormStore:
         self.head_ttl = head_ttl
         self._compiled: OrderedDict[tuple[str, int], CompiledForm] = OrderedDict()
         self._heads: dict[str, tuple[float, int, bool]] = {}
+        self._head_reads: dict[str, asyncio.Future[StoredForm]] = {}
 
     # writes ----------------------------------------------------------------------------
     async def register(
@@ -186,7 +187,7 @@ class FormStore:
         """The compiled form to prefill (latest by default); refuses retired forms."""
         head = self._heads.get(form_id)
         if head is None or head[0] < time.monotonic():
-            stored = await self.get(form_id, version)
+            stored = await self._read_head(form_id)
             head = self._heads[form_id]
             if stored.retired:
                 raise FormRetired(f"form '{form_id}' is retired; it no longer prefills")
@@ -197,6 +198,20 @@ class FormStore:
             self._remember(await self._run(self._get, form_id, version or head[1]))
             found = self._compiled[(form_id, version or head[1])]
         return found
+
+    async def _read_head(self, form_id: str) -> StoredForm:
+        """Read a form's head once for every request that finds it expired at that moment.
+
+        Under load, all requests in flight when the head expires would each read it in a
+        thread of its own (32 at once in the prefill benchmark, every `head_ttl`); they
+        now wait for one read. Shielded: a request that goes away does not cancel it.
+        """
+        pending = self._head_reads.get(form_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self.get(form_id))
+            self._head_reads[form_id] = pending
+            pending.add_done_callback(lambda _: self._head_reads.pop(form_id, None))
+        return await asyncio.shield(pending)
 
     # helpers ---------------------------------------------------------------------------
     @staticmethod

@@ -44,3 +44,25 @@ def test_a_new_version_from_another_worker_becomes_the_default(client, database_
     assert asyncio.run(mine.compiled("store-form")).version == 2
     asyncio.run(other.retire("store-form"))
     assert asyncio.run(mine.get("store-form")).retired
+
+
+def test_requests_that_find_the_head_expired_share_one_read(client, database_url) -> None:
+    client.post("/v1/forms", json=DOC)
+    store = FormStore(make_engine(database_url), head_ttl=0)
+    reads: list[tuple[str, int | None]] = []
+    read = store._get
+
+    def counted(form_id: str, version: int | None):  # type: ignore[no-untyped-def]
+        reads.append((form_id, version))
+        return read(form_id, version)
+
+    store._get = counted  # type: ignore[method-assign]
+
+    async def burst() -> list[int]:
+        forms = await asyncio.gather(*(store.compiled("store-form") for _ in range(32)))
+        return [f.version for f in forms]
+
+    assert asyncio.run(burst()) == [1] * 32
+    assert reads == [("store-form", None)]
+    assert asyncio.run(burst()) == [1] * 32  # expired again (head_ttl=0): one more read
+    assert len(reads) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -102,6 +104,26 @@ class TestDatabaseKeyStore:
         before, after = run(scenario())
         assert before is not None
         assert after is None
+
+    def test_requests_that_find_the_entry_expired_share_one_read(self, engine, monkeypatch) -> None:
+        _, secret = keys.create_key(engine, name="portal", scopes=["prefill"])
+        store = keys.DatabaseKeyStore(engine, ttl_seconds=0)
+        reads: list[str] = []
+        read = keys.find_principal
+
+        def counted(engine, digest):  # type: ignore[no-untyped-def]
+            reads.append(digest)
+            return read(engine, digest)
+
+        monkeypatch.setattr(keys, "find_principal", counted)
+
+        async def burst() -> list[object]:
+            return list(await asyncio.gather(*(store.find(hash_secret(secret)) for _ in range(32))))
+
+        found = run(burst())
+        assert len(reads) == 1 and all(p is not None and p == found[0] for p in found)
+        run(burst())
+        assert len(reads) == 2  # nothing cached (ttl 0): the next burst reads again
 
     def test_the_bootstrap_admin_key_still_works(self, engine) -> None:
         auth = Authenticator("bootstrap-admin-key-123", [keys.DatabaseKeyStore(engine)])
