@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from typing import Annotated, Any
 
 import orjson
@@ -219,7 +219,7 @@ async def prefill(request: Request) -> Response:
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
     extras = request.app.state.services.extras
-    request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+    request_id = request.headers.get("x-request-id", "")[:64] or os.urandom(16).hex()
     try:
         result = await extras["prefill"].prefill(
             form_id,
