@@ -58,6 +58,13 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def _value_bytes(value: Any) -> bytes:
+    """The canonical JSON of a value, as its MAC covers it."""
+    if isinstance(value, str):  # most locked values: NFC, and no walk through `canonical`
+        return orjson.dumps(unicodedata.normalize("NFC", value))
+    return orjson.dumps(canonical(value), option=orjson.OPT_SORT_KEYS)
+
+
 def _b64(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URLSAFE).decode()
 
@@ -105,23 +112,23 @@ class SubmissionSigner:
         self._legacy_value = hmac.new(value_key, digestmod=hashlib.sha256)
         self.ttl = ttl_seconds
 
-    @staticmethod
-    def _message(nonce: str, field: str, value: Any) -> bytes:
-        if isinstance(value, str):  # most locked values: no JSON round trip but the quotes
-            text = orjson.dumps(unicodedata.normalize("NFC", value))
-        else:
-            text = orjson.dumps(canonical(value), option=orjson.OPT_SORT_KEYS)
-        return b"\0".join([nonce.encode(), field.encode(), text])
-
     def _value_hash(self, nonce: str, field: str, value: Any, version: str = VERSION) -> str:
-        message = self._message(nonce, field, value)
-        if version == LEGACY:
-            mac = self._legacy_value.copy()
-            mac.update(message)
-            return _b64(mac.digest()[:VALUE_HASH_BYTES])
-        state = self._value.copy()
-        state.update(message)
-        return _b64(state.digest())
+        """The MAC of one value: over nonce NUL field NUL canonical JSON of the value."""
+        mac = self._legacy_value.copy() if version == LEGACY else self._value.copy()
+        mac.update(nonce.encode() + b"\0")
+        mac.update(field.encode() + b"\0" + _value_bytes(value))
+        return _b64(mac.digest()[:VALUE_HASH_BYTES])
+
+    def _value_hashes(self, nonce: str, locked: Mapping[str, Any]) -> dict[str, str]:
+        """`_value_hash` of every locked value (v2): the nonce is hashed in once."""
+        salted = self._value.copy()
+        salted.update(nonce.encode() + b"\0")
+        hashes = {}
+        for field, value in locked.items():
+            mac = salted.copy()
+            mac.update(field.encode() + b"\0" + _value_bytes(value))
+            hashes[field] = _b64(mac.digest())
+        return hashes
 
     def _signature(self, body: str, version: str = VERSION) -> str:
         mac = self._legacy_sign.copy() if version == LEGACY else self._sign.copy()
@@ -148,7 +155,7 @@ class SubmissionSigner:
             "s": dict(subjects),
             "e": expires,
             "n": nonce,
-            "h": {field: self._value_hash(nonce, field, value) for field, value in locked.items()},
+            "h": self._value_hashes(nonce, locked),
         }
         body = _b64(orjson.dumps(payload))
         return SubmissionToken(f"{VERSION}.{body}.{self._signature(body)}", expires)
