@@ -31,6 +31,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SUFFIX = "-audit-subjects"
+# Entries indexed per transaction: a first catch-up over a long log reads it in chunks
+# rather than in one snapshot that would keep the registry's WAL from being reused.
+CHUNK = 100_000
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS subjects ("
     " subject_hash TEXT NOT NULL, entry_id INTEGER NOT NULL,"
@@ -50,8 +53,9 @@ def index_path(log_path: str) -> str:
 class SubjectIndex:
     """Subject hash -> audit entry ids, for entries up to a watermark."""
 
-    def __init__(self, log_path: str) -> None:
+    def __init__(self, log_path: str, *, chunk: int = CHUNK) -> None:
         self.log_path = log_path
+        self.chunk = chunk
         self.path = index_path(log_path)
         self._lock = threading.Lock()  # one catch-up at a time in this process
         self.indexed = 0
@@ -72,31 +76,45 @@ class SubjectIndex:
         Other processes (workers) may run it at the same time: the index's write lock,
         taken before the watermark is read, puts them one after the other.
         """
+        added = 0
         with self._lock:
             conn = self._connect()
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    added = self._catch_up(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+                while True:  # a chunk per transaction: no long snapshot of the log
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        more, done = self._catch_up(conn)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    added += more
+                    if done:
+                        break
             finally:
                 conn.close()
         self.indexed += added
         return added
 
-    def _catch_up(self, conn: sqlite3.Connection) -> int:
+    def _catch_up(self, conn: sqlite3.Connection) -> tuple[int, bool]:
+        """Index the next chunk of entries: (rows added, whether the index is caught up)."""
         mark = conn.execute("SELECT entry_id, subject_hash FROM watermark").fetchone()
         last, last_hash = (0, None) if mark is None else mark
         if last and not self._same_log(conn, last, last_hash):
             log.warning("the audit log does not match its subject index; rebuilding it")
             conn.execute("DELETE FROM subjects")
             last = 0
-        top = conn.execute("SELECT max(id) FROM log.audit_log").fetchone()[0]
-        if top is None or top <= last:
-            return 0
+        newest = conn.execute("SELECT max(id) FROM log.audit_log").fetchone()[0]
+        if newest is None or newest <= last:
+            return 0, True
+        top = conn.execute(
+            "SELECT max(id) FROM log.audit_log WHERE id > ? AND id <= ?",
+            (last, last + self.chunk),
+        ).fetchone()[0]
+        if top is None:  # a gap wider than a chunk (purged entries): jump over it
+            top = conn.execute(
+                "SELECT min(id) FROM log.audit_log WHERE id > ?", (last,)
+            ).fetchone()[0]
         cursor = conn.execute(
             "INSERT INTO subjects (subject_hash, entry_id)"
             " SELECT subject_hash, id FROM log.audit_log"
@@ -111,7 +129,7 @@ class SubjectIndex:
             "INSERT OR REPLACE INTO watermark (one, entry_id, subject_hash) VALUES (1, ?, ?)",
             (top, top_hash),
         )
-        return max(cursor.rowcount, 0)
+        return max(cursor.rowcount, 0), top >= newest
 
     @staticmethod
     def _same_log(conn: sqlite3.Connection, last: int, last_hash: str | None) -> bool:

@@ -108,6 +108,19 @@ class TestSubjectIndex:
         entries, _ = audit.search_entries(where)
         assert len(entries) == 200 and {e["key_id"] for e in entries} == {"k9"}
 
+    def test_a_long_log_is_indexed_in_chunks(self, engine) -> None:
+        _record(engine, [BUSY, QUIET] * 40, index=False)
+        with engine.begin() as conn:  # a gap wider than a chunk, as a purge leaves
+            conn.execute(text("DELETE FROM audit_log WHERE id BETWEEN 20 AND 45"))
+        path = sqlite_path(engine.url.render_as_string(hide_password=False))
+        chunked = SubjectIndex(path, chunk=7)
+        assert chunked.catch_up() == 80 - 26
+        audit = AuditLog(engine, HASHER)
+        assert _ids(audit, BUSY, limit=5) == _log_ids(engine, BUSY)
+        conn = sqlite3.connect(chunked.path)
+        assert conn.execute("SELECT count(*) FROM subjects").fetchone()[0] == 80 - 26
+        conn.close()
+
     def test_a_lost_index_file_is_rebuilt(self, engine, index) -> None:
         _record(engine, [BUSY, QUIET] * 10)
         index.catch_up()
