@@ -175,10 +175,13 @@ def serve(database: Path, cache: bool) -> None:
         forms = state.extras["forms"]
         await forms.register(FORM)
         pid = json.loads(sample)["warm"][0]
+        # A whole response as prefill sends it (submission token included), so that the
+        # reference's bytes are the same size as the measured responses.
         body = await state.extras["prefill"].prefill(
             "bench-20",
             PrefillRequest(subjects={"applicant": pid}, purpose="benchmark"),
             principal=Principal("admin", "bench", frozenset({"admin"})),
+            observers=state.extras.get("prefill_observers") or (),
         )
         reference["body"] = orjson.dumps(body)
 
@@ -339,6 +342,11 @@ def main() -> None:
         proc = run_server(args.database, cache)
         try:
             size = check_response(subjects[pool])
+            reference_size = len(
+                urllib.request.urlopen(
+                    urllib.request.Request(f"http://127.0.0.1:{PORT}/bench/reference", data=b"{}")
+                ).read()
+            )
             prefill_lua = lua("/v1/forms/bench-20/prefill", subjects[pool])
             reference_lua = lua("/bench/reference", subjects[pool][:1000])
             if cache:
@@ -355,13 +363,16 @@ def main() -> None:
             proc.wait()
         results[mode] = {
             "response_bytes": size,
+            "reference_bytes": reference_size,
             "reference": ref,
             "prefill": pre,
             "ratio": pre["rps"] / ref["rps"],
         }
         print(
-            f"{mode}: response {size} B | reference {ref['rps']:.0f} req/s "
-            f"p99 {ref['p99']:.1f} ms | prefill {pre['rps']:.0f} req/s p50 {pre['p50']:.1f} ms "
+            f"{mode}: response {size} B (reference {reference_size} B) | "
+            f"reference {ref['rps']:.0f} req/s "
+            f"p50 {ref['p50']:.1f} ms p99 {ref['p99']:.1f} ms | "
+            f"prefill {pre['rps']:.0f} req/s p50 {pre['p50']:.1f} ms "
             f"p99 {pre['p99']:.1f} ms | ratio {pre['rps'] / ref['rps']:.0%} "
             f"| non-2xx {pre['non2xx']:.0f}"
         )
