@@ -90,6 +90,33 @@ _BLOCKS = {
 }
 
 
+SIDE_PREFIX = "autofill-search-"
+
+
+def remove_stale_side_files(directory: str | None = None) -> list[Path]:
+    """Delete side databases whose seeding process is gone (killed mid-way: a normal end or
+    error removes its own); their names carry the process id. Returns what went."""
+    removed = []
+    for path in Path(directory or tempfile.gettempdir()).glob(f"{SIDE_PREFIX}*-*.db"):
+        pid = path.name.removeprefix(SIDE_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class _Side:
     """One registry's side database: a temporary file with its own connection, where a
     thread builds the key rows and their counts."""
@@ -98,7 +125,8 @@ class _Side:
         self.registry = registry
         self.schema = f"bulk_{registry}_search"  # its name on the load's connection
         self.key_table = TABLES[registry][1].__tablename__
-        fd, self.path = tempfile.mkstemp(prefix="autofill-search-", suffix=".db")
+        remove_stale_side_files()
+        fd, self.path = tempfile.mkstemp(prefix=f"{SIDE_PREFIX}{os.getpid()}-", suffix=".db")
         os.close(fd)
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.thread: threading.Thread | None = None

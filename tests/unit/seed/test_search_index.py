@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from registries.search import bulk
 from seed import loader
 from tests.search_index import snapshot_and_rebuild
 from tests.unit.seed.conftest import seed_file
@@ -48,3 +52,24 @@ def test_a_refused_seed_leaves_the_index_alone(tmp_path) -> None:
         loader.seed_registry(url, citizens=500, businesses=50, seed=4)
     assert _side_files() <= before
     assert snapshot_and_rebuild(url)[0] == first
+
+
+def test_side_files_of_a_killed_seed_are_removed_by_the_next_one(tmp_path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    directory = Path(tempfile.gettempdir())
+    stale = directory / f"{bulk.SIDE_PREFIX}{gone}-abc123.db"
+    alive = directory / f"{bulk.SIDE_PREFIX}{os.getppid()}-abc123.db"
+    stale.write_bytes(b"x")
+    alive.write_bytes(b"x")
+    try:
+        seed_file(tmp_path / "after.db", citizens=300, businesses=30, seed=5)
+        assert not stale.exists()
+        assert alive.exists()  # its process still runs
+    finally:
+        for path in (stale, alive):
+            path.unlink(missing_ok=True)
