@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from autofill.access import SCOPES, Principal, hash_secret
 from autofill.errors import InvalidRequest, KeyNotFound, Problem, ServiceUnavailable
 from autofill.models import ApiKey
+from registries.flights import SingleFlight
 
 KEY_PREFIX = "afk"
 FORM_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -178,7 +179,7 @@ class DatabaseKeyStore:
         self._ttl = ttl_seconds
         self._max = max_items
         self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
-        self._reads: dict[str, asyncio.Future[Principal | None]] = {}
+        self._reads: SingleFlight[str, Principal | None] = SingleFlight()
 
     async def find(self, secret_hash: str) -> Principal | None:
         """The principal for a digest (cached for the TTL), or None.
@@ -190,12 +191,7 @@ class DatabaseKeyStore:
         hit = self._cache.get(secret_hash)
         if hit is not None and hit[0] > now:
             return hit[1]
-        pending = self._reads.get(secret_hash)
-        if pending is None:
-            pending = asyncio.ensure_future(self._read(secret_hash, now))
-            self._reads[secret_hash] = pending
-            pending.add_done_callback(lambda _: self._reads.pop(secret_hash, None))
-        return await asyncio.shield(pending)
+        return await self._reads.run(secret_hash, lambda: self._read(secret_hash, now))
 
     async def _read(self, secret_hash: str, now: float) -> Principal | None:
         try:
@@ -211,7 +207,7 @@ class DatabaseKeyStore:
 
     def forget(self, key_id: str) -> None:
         """Drop cached lookups of a key (after revoking it in this process)."""
-        self._reads.clear()  # reads in flight may predate the revocation
+        self._reads.forget()  # reads in flight may predate the revocation
         stale = [h for h, (_, p) in self._cache.items() if p is not None and p.key_id == key_id]
         for digest in stale:
             self._cache.pop(digest, None)

@@ -24,6 +24,7 @@ from forms.compiled import CompiledForm
 from forms.errors import FormConflict, FormNotFound, FormRetired
 from forms.validation import compile_schema
 from registries.errors import RegistryUnavailable
+from registries.flights import SingleFlight
 
 HEAD_TTL = 2.0
 MAX_COMPILED = 1000
@@ -66,7 +67,7 @@ class FormStore:
         self.head_ttl = head_ttl
         self._compiled: OrderedDict[tuple[str, int], CompiledForm] = OrderedDict()
         self._heads: dict[str, tuple[float, int, bool]] = {}
-        self._head_reads: dict[str, asyncio.Future[StoredForm]] = {}
+        self._head_reads: SingleFlight[str, StoredForm] = SingleFlight()
 
     # writes ----------------------------------------------------------------------------
     async def register(
@@ -203,15 +204,9 @@ class FormStore:
         """Read a form's head once for every request that finds it expired at that moment.
 
         Under load, all requests in flight when the head expires would each read it in a
-        thread of its own (32 at once in the prefill benchmark, every `head_ttl`); they
-        now wait for one read. Shielded: a request that goes away does not cancel it.
+        thread of its own (32 at once in the prefill benchmark, every `head_ttl`).
         """
-        pending = self._head_reads.get(form_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self.get(form_id))
-            self._head_reads[form_id] = pending
-            pending.add_done_callback(lambda _: self._head_reads.pop(form_id, None))
-        return await asyncio.shield(pending)
+        return await self._head_reads.run(form_id, lambda: self.get(form_id))
 
     # helpers ---------------------------------------------------------------------------
     @staticmethod
