@@ -5,7 +5,7 @@ Those hashes are random: in the log's own table every entry wrote a random page 
 index, and with the registry file's 16 KiB pages each such page became a 16 KiB WAL frame
 at the commit the request waits for. Measured on this machine kind (batches of 62 rows, a
 log of 600,000 entries): 52.7 us of CPU per row with the index, 16.5 without it
-(BENCHMARKS.md, "Audit subject index").
+(BENCHMARKS.md, "Prefill and lookup on a slowed host, audit subject index").
 
 So on SQLite the index lives in a file beside the registry (`<registry>-audit-subjects`),
 and a background thread brings it up to date about once a second (`catch_up`): one
@@ -58,7 +58,6 @@ class SubjectIndex:
         self.chunk = chunk
         self.path = index_path(log_path)
         self._lock = threading.Lock()  # one catch-up at a time in this process
-        self.indexed = 0
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -93,7 +92,6 @@ class SubjectIndex:
                         break
             finally:
                 conn.close()
-        self.indexed += added
         return added
 
     def _catch_up(self, conn: sqlite3.Connection) -> tuple[int, bool]:
