@@ -112,22 +112,18 @@ class SubmissionSigner:
         self._legacy_value = hmac.new(value_key, digestmod=hashlib.sha256)
         self.ttl = ttl_seconds
 
-    def _value_hash(self, nonce: str, field: str, value: Any, version: str = VERSION) -> str:
-        """The MAC of one value: over nonce NUL field NUL canonical JSON of the value."""
-        mac = self._legacy_value.copy() if version == LEGACY else self._value.copy()
-        mac.update(nonce.encode() + b"\0")
-        mac.update(field.encode() + b"\0" + _value_bytes(value))
-        return _b64(mac.digest()[:VALUE_HASH_BYTES])
-
-    def _value_hashes(self, nonce: str, locked: Mapping[str, Any]) -> dict[str, str]:
-        """`_value_hash` of every locked value (v2): the nonce is hashed in once."""
-        salted = self._value.copy()
+    def _value_hashes(
+        self, nonce: str, values: Mapping[str, Any], version: str = VERSION
+    ) -> dict[str, str]:
+        """The MAC of each value, over nonce NUL field NUL its canonical JSON; the nonce is
+        hashed in once."""
+        salted = (self._legacy_value if version == LEGACY else self._value).copy()
         salted.update(nonce.encode() + b"\0")
         hashes = {}
-        for field, value in locked.items():
+        for field, value in values.items():
             mac = salted.copy()
             mac.update(field.encode() + b"\0" + _value_bytes(value))
-            hashes[field] = _b64(mac.digest())
+            hashes[field] = _b64(mac.digest()[:VALUE_HASH_BYTES])
         return hashes
 
     def _signature(self, body: str, version: str = VERSION) -> str:
@@ -162,6 +158,10 @@ class SubmissionSigner:
 
     def read(self, token: str) -> dict[str, Any]:
         """The payload of a genuine token; `InvalidToken` otherwise (expiry not checked)."""
+        return self._open(token)[1]
+
+    def _open(self, token: str) -> tuple[str, dict[str, Any]]:
+        """The version and payload of a genuine token."""
         invalid = InvalidToken(
             "the token is not one this service issued, or it was altered",
             problems=[Problem("/token", "not a valid submission token", "invalid_token")],
@@ -177,8 +177,7 @@ class SubmissionSigner:
             raise invalid from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("h"), dict):
             raise invalid
-        payload["_version"] = parts[0]
-        return payload
+        return parts[0], payload
 
     def check(
         self,
@@ -191,7 +190,7 @@ class SubmissionSigner:
         now: float | None = None,
     ) -> SubmissionCheck:
         """Compare submitted values with the locked ones the token vouches for."""
-        payload = self.read(token)
+        version, payload = self._open(token)
         if payload["f"] != form_id:
             raise InvalidToken(
                 f"the token was issued for form {payload['f']!r}, not {form_id!r}",
@@ -203,14 +202,13 @@ class SubmissionSigner:
             raise TokenExpired(
                 "the submission token has expired; prefill the form again for a new one"
             )
+        submitted = {field: values[field] for field in payload["h"] if field in values}
+        actual = self._value_hashes(payload["n"], submitted, version)
         unchanged, changed, missing = [], [], []
         for field, expected in sorted(payload["h"].items()):
             if field not in values:
                 missing.append(field)
-            elif hmac.compare_digest(
-                self._value_hash(payload["n"], field, values[field], payload["_version"]),
-                expected,
-            ):
+            elif hmac.compare_digest(actual[field], expected):
                 unchanged.append(field)
             else:
                 changed.append(field)
