@@ -8,6 +8,7 @@ import hashlib
 
 from autofill.config import Settings
 from registries.cache import Cache, make_cache
+from registries.memo import RecordMemo
 
 
 def record_cache(settings: Settings) -> Cache:
@@ -21,6 +22,17 @@ def record_cache(settings: Settings) -> Cache:
         # Entries of different databases never meet in a shared Redis.
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
         shared_tier=settings.cache_shared_tier,
+    )
+
+
+def record_memo(settings: Settings) -> RecordMemo | None:
+    """Each worker's parsed records: embedded mode only (`registries.memo`)."""
+    if not settings.embedded or settings.cache_size <= 0 or settings.cache_memory_mib <= 0:
+        return None
+    return RecordMemo(
+        max_items=settings.cache_size,
+        max_bytes=settings.cache_memory_mib << 20,
+        freeze_gc=True,
     )
 
 

@@ -19,11 +19,8 @@ is merged into the response's top level (reserved keys excepted). See CONVENTION
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
-
-import orjson
 
 from autofill.access import Principal
 from autofill.errors import Forbidden
@@ -173,15 +170,17 @@ class PrefillService:
         docs: dict[str, dict[str, Any]] = {}
         refs: dict[str, SubjectRef] = {}
         names = list(ids)
-        raws = await self._fetch([(form.subjects[n].registry, ids[n]) for n in names])
-        for name, raw in zip(names, raws, strict=True):
+        found = await self.registry.find_records(
+            [(form.subjects[n].registry, ids[n]) for n in names]
+        )
+        for name, doc in zip(names, found, strict=True):
             registry = form.subjects[name].registry
-            if raw is None:
+            if doc is None:
                 raise RecordNotFound(
                     f"no {registry} record for subject '{name}'",
                     problems=[Problem(f"/subjects/{name}", "no such record", "not_found")],
                 )
-            docs[name] = orjson.loads(raw)
+            docs[name] = doc
             refs[name] = SubjectRef(registry, ids[name], True, "found")
         for name in form.roots:
             if name not in refs:
@@ -201,20 +200,19 @@ class PrefillService:
                     refs[name] = SubjectRef(subject.registry, None, False, "absent")
                     continue
                 todo.append((name, key))
-            raws = await self._fetch([(form.subjects[n].registry, k) for n, k in todo])
-            for (name, key), raw in zip(todo, raws, strict=True):
+            if not todo:
+                continue
+            found = await self.registry.find_records(
+                [(form.subjects[n].registry, k) for n, k in todo]
+            )
+            for (name, key), doc in zip(todo, found, strict=True):
                 registry = form.subjects[name].registry
-                if raw is None:
+                if doc is None:
                     refs[name] = SubjectRef(registry, key, False, "not_found")
                 else:
-                    docs[name] = orjson.loads(raw)
+                    docs[name] = doc
                     refs[name] = SubjectRef(registry, key, False, "found")
         return docs, refs
-
-    async def _fetch(self, wanted: list[tuple[str, str]]) -> list[bytes | None]:
-        if len(wanted) == 1:
-            return [await self.registry.find_doc(*wanted[0])]
-        return list(await asyncio.gather(*(self.registry.find_doc(r, k) for r, k in wanted)))
 
     @staticmethod
     def _fill(

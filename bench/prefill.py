@@ -15,17 +15,20 @@
   endpoint machinery and the matching past the other routes (~210 us in-process here);
   prefill's route pays neither, so this second ratio is the stricter one.
 * Load: wrk, one thread, 32 connections, POST bodies with random subjects from a Lua script;
-  one uvicorn worker on port 8102. On SQLite the service keeps no record cache (a primary-key
-  read costs a few µs; see `registries/cache.py`), so "warm" and "cold" are about the
-  database's pages: warm = subjects from a 20,000-citizen pool read once before measuring;
-  cold = subjects drawn from 400,000 citizens no request of this server process has read
-  (SQLite's page cache cold; the OS file cache may still hold the file).
+  one uvicorn worker on port 8102. On SQLite the service keeps no cache of record bytes (a
+  primary-key read is cheap) but keeps parsed records (`registries/memo.py`, valid while the
+  registry's change counter stands still). Warm = the memo on, and every subject of a
+  20,000-citizen pool prefilled once, in turn, before measuring (so the memo holds the pool
+  and its fathers); cold = the memo off (`cache_size=0`) and subjects drawn from 400,000
+  citizens no request of this server process has read (SQLite's page cache cold; the OS
+  file cache may still hold the file).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +209,14 @@ def serve(database: Path, cache: bool) -> None:
     async def bench_reference() -> Response:
         return Response(reference["body"], media_type="application/json")
 
+    @app.get("/bench/memo", include_in_schema=False)
+    async def bench_memo() -> dict[str, float]:
+        memo = app.state.services.registry.memo
+        if memo is None:
+            return {"records": 0, "mib": 0.0, "hits": 0, "misses": 0}
+        mib = memo.size_bytes / (1 << 20)
+        return {"records": len(memo), "mib": mib, "hits": memo.hits, "misses": memo.misses}
+
     # For information only: the same bytes from a plain Starlette route mounted just ahead
     # of the prefill route, i.e. without FastAPI's endpoint machinery and without matching
     # its way past the app's other routes, which the reference above pays.
@@ -270,6 +282,26 @@ def lua(path: str, ids: list[str]) -> Path:
     return script
 
 
+def warm_up(ids: list[str], connections: int = 8) -> None:
+    """Prefill every subject of the pool once (kept-alive connections, one thread each)."""
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+
+    def run(chunk: list[str]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        try:
+            for pid in chunk:
+                body = json.dumps({"subjects": {"applicant": pid}, "purpose": "warm-up"})
+                conn.request("POST", "/v1/forms/bench-20/prefill", body, headers)
+                response = conn.getresponse()
+                response.read()
+                assert response.status == 200, response.status
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(run, [ids[i::connections] for i in range(connections)]))
+
+
 def wrk(script: Path, seconds: int) -> dict[str, float]:
     """Run wrk (1 thread, 32 connections) and parse req/s and latency percentiles."""
     cmd = [
@@ -297,6 +329,28 @@ def wrk(script: Path, seconds: int) -> dict[str, float]:
         "p99": pct("99"),
         "non2xx": float(errors.group(1)) if errors else 0.0,
     }
+
+
+def anon_rss(pid: int) -> str:
+    """The server's own memory (`RssAnon`: not the registry file's mapped pages)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "server memory unknown"
+    kib = int(re.search(r"RssAnon:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return f"server anonymous RSS {kib / 1024:,.0f} MiB"
+
+
+def memo_text() -> str:
+    """What the server's parsed-record memo holds and how often it answered."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/memo") as r:
+        m = json.loads(r.read())
+    asked = m["hits"] + m["misses"]
+    share = f"{m['hits'] / asked:.1%}" if asked else "n/a"
+    return (
+        f"memo {m['records']:,.0f} records (~{m['mib']:.0f} MiB estimated), "
+        f"{m['hits']:,.0f} hits / {m['misses']:,.0f} misses so far ({share} hits)"
+    )
 
 
 def median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -367,7 +421,8 @@ def main() -> None:
             prefill_lua = lua("/v1/forms/bench-20/prefill", subjects[pool])
             reference_lua = lua("/bench/reference", subjects[pool][:1000])
             if cache:
-                wrk(prefill_lua, max(10, args.duration // 2))  # read the warm pool once
+                warm_up(subjects[pool])
+                print(f"{mode}: after the warm-up, {memo_text()}; {anon_rss(proc.pid)}")
             # Alternate short rounds and keep the medians: the machine is shared, and drift
             # then hits both sides alike.
             route_lua = lua("/bench/reference-route", subjects[pool][:1000])
@@ -377,6 +432,7 @@ def main() -> None:
                 pres.append(wrk(prefill_lua, args.duration))
                 if cache:
                     routes.append(wrk(route_lua, args.duration))
+            print(f"{mode}: after the rounds, {memo_text()}; {anon_rss(proc.pid)}")
             ref, pre = median(refs), median(pres)
             route = median(routes) if routes else None
         finally:

@@ -82,6 +82,9 @@ class RecordReader(Protocol):
         ...
 
 
+_CHANGES = "SELECT n FROM registry_changes WHERE id = 1"
+
+
 class SqliteReader:
     """Primary-key reads through `sqlite3`, one read-only connection per thread."""
 
@@ -122,6 +125,16 @@ class SqliteReader:
             self._reset()
             raise RegistryUnavailable(f"the {registry} registry cannot be read") from exc
         return None if row is None else row[0]
+
+    def changes(self) -> int:
+        """The registry's change counter (migration 0008): it moves on every update or
+        delete of a record, by whichever connection makes it."""
+        try:
+            row = self._conn().execute(_CHANGES).fetchone()
+        except sqlite3.Error as exc:
+            self._reset()
+            raise RegistryUnavailable("the registry cannot be read") from exc
+        return int(row[0])
 
     async def ping(self) -> None:
         """Check that the file opens and answers."""

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -22,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 
 from registries import repository
 from registries.cache import Cache
-from registries.database import RecordReader
+from registries.database import RecordReader, SqliteReader
 from registries.errors import (
     InvalidRecord,
     Problem,
@@ -31,6 +32,7 @@ from registries.errors import (
     RegistryUnavailable,
 )
 from registries.identifiers import parse_personal_id
+from registries.memo import RecordMemo
 from registries.schemas import BusinessRecord, CitizenRecord
 from registries.search import SearchService, reindex_record
 
@@ -86,15 +88,50 @@ def decode_cursor(cursor: str) -> str:
 class RegistryService:
     """Reads and edits of both registries."""
 
-    def __init__(self, *, engine: Engine, reader: RecordReader, cache: Cache) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        reader: RecordReader,
+        cache: Cache,
+        memo: RecordMemo | None = None,
+    ) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache
+        # Parsed records, on SQLite only: its reader can tell when any record changed.
+        self.memo = memo if isinstance(reader, SqliteReader) else None
         self.search = SearchService(engine)
 
     async def find_doc(self, registry: str, key: str) -> bytes | None:
         """The JSON document of a record, or None; cache-aside."""
         return await self.cache.fetch(f"{registry}:{key}", lambda: self.reader.get(registry, key))
+
+    async def find_records(self, wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any] | None]:
+        """Parsed records for `(registry, key)` pairs, None where there is none.
+
+        The dicts may be shared with other requests (`registries.memo`): never change them.
+        """
+        memo = self.memo
+        if memo is None:
+            if len(wanted) == 1:
+                raws = [await self.find_doc(*wanted[0])]
+            else:
+                raws = await asyncio.gather(*(self.find_doc(r, k) for r, k in wanted))
+            return [None if raw is None else orjson.loads(raw) for raw in raws]
+        assert isinstance(self.reader, SqliteReader)
+        reader = self.reader
+        memo.check(reader.changes())  # before the reads: what they find is at least as new
+        found: list[dict[str, Any] | None] = []
+        for registry, key in wanted:
+            doc = memo.get(registry, key)
+            if doc is None:
+                raw = await reader.get(registry, key)
+                if raw is not None:
+                    doc = orjson.loads(raw)
+                    memo.put(registry, key, doc, len(raw))
+            found.append(doc)
+        return found
 
     async def get_doc(self, registry: str, key: str) -> bytes:
         """The JSON document of a record; `RecordNotFound` when absent."""

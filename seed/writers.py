@@ -118,12 +118,15 @@ class SqliteWriter:
         self.search.clear()
         names = ", ".join(f"'{t}'" for t in (*TABLES, *INDEX_TABLES))
         self._indexes = []
-        for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({names})"
+        # Indexes are rebuilt at the end, faster than kept up row by row; triggers (the
+        # change counter's, migration 0008) would fire for every row a reset deletes, so
+        # they go too, and `commit` moves the counter once.
+        for kind, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            f"AND sql IS NOT NULL AND tbl_name IN ({names})"
         ).fetchall():
             self._indexes.append(sql)
-            conn.execute(f'DROP INDEX "{name}"')
+            conn.execute(f'DROP {kind.upper()} "{name}"')
 
     def _begin_write(self) -> None:
         """Start a transaction holding the write lock of the registry file alone (BEGIN
@@ -182,6 +185,11 @@ class SqliteWriter:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             list(meta.items()),
         )
+        # Every worker's parsed records (registries/memo.py) may be stale after a reset.
+        if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registry_changes'"
+        ).fetchone():
+            conn.execute("UPDATE registry_changes SET n = n + 1 WHERE id = 1")
         started = time.perf_counter()
         conn.execute("COMMIT")
         self.timings["commit"] = time.perf_counter() - started

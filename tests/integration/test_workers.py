@@ -111,12 +111,21 @@ def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
     ):
         assert http.put(f"{a}/v1/citizens/{PID}", json=citizen()).status_code == 200
         assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Không"
+        prefill = {"subjects": {"applicant": PID}, "purpose": "Đăng ký cư trú"}
+        r = http.post(f"{a}/v1/forms/ct01/prefill", json=prefill)
+        assert r.json()["fields"]["full_name"]["value"] == "Nguyễn Văn An"
         engine = make_engine(database_url)
         with engine.begin() as conn:  # behind the service's back, as a bulk load does
-            conn.execute(
-                text("UPDATE citizens SET doc = REPLACE(doc, :old, :new) WHERE personal_id = :pid"),
-                {"old": '"religion":"Không"', "new": '"religion":"Phật giáo"', "pid": PID},
-            )
+            for old, new in (
+                ('"religion":"Không"', '"religion":"Phật giáo"'),
+                ('"full_name":"Nguyễn Văn An"', '"full_name":"Nguyễn Văn Ẩn"'),
+            ):
+                conn.execute(
+                    text(
+                        "UPDATE citizens SET doc = REPLACE(doc, :old, :new) WHERE personal_id = :p"
+                    ),
+                    {"old": old, "new": new, "p": PID},
+                )
         engine.dispose()
         settings = Settings(
             database_url=database_url,
@@ -128,3 +137,6 @@ def test_a_write_outside_the_service_then_a_cache_clear_reaches_running_workers(
         shared = clear_record_caches(settings)
         assert shared == (redis_url is not None and "postgresql" in database_url)
         assert http.get(f"{a}/v1/citizens/{PID}").json()["religion"] == "Phật giáo"
+        # Prefill's parsed records too: on SQLite the triggers' counter tells the worker.
+        r = http.post(f"{a}/v1/forms/ct01/prefill", json=prefill)
+        assert r.json()["fields"]["full_name"]["value"] == "Nguyễn Văn Ẩn"
