@@ -173,6 +173,8 @@ class AuditLog:
         if self._indexing is not None:
             with contextlib.suppress(Exception):
                 await self._indexing
+        if self.subjects is not None:
+            self.subjects.close()
         await self._writer.close()
 
     async def record_releases(

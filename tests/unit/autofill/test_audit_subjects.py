@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text, update
@@ -65,8 +67,18 @@ def _log_ids(engine: Engine, subject: str) -> list[int]:
 
 
 @pytest.fixture
-def index(engine: Engine) -> SubjectIndex:
-    return SubjectIndex(sqlite_path(engine.url.render_as_string(hide_password=False)))
+def index(engine: Engine) -> Iterator[SubjectIndex]:
+    index = SubjectIndex(sqlite_path(engine.url.render_as_string(hide_password=False)))
+    yield index
+    index.close()
+
+
+def _checkpoint(engine: Engine, path: str) -> None:
+    """Everything in the registry file itself, its WAL emptied."""
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
 
 
 class TestSubjectIndex:
@@ -144,6 +156,21 @@ class TestSubjectIndex:
         assert _ids(audit, QUIET) == _log_ids(engine, QUIET)
         conn = sqlite3.connect(index.path)
         assert conn.execute("SELECT count(*) FROM subjects").fetchone()[0] == 5
+        conn.close()
+
+    def test_a_log_file_replaced_on_disk_is_read_anew(self, engine, index, tmp_path) -> None:
+        _record(engine, [BUSY] * 4)
+        index.catch_up()  # the index's connection stays open from here on
+        _checkpoint(engine, index.log_path)
+        earlier = tmp_path / "earlier.db"
+        shutil.copyfile(index.log_path, earlier)
+        _record(engine, [BUSY] * 6)
+        index.catch_up()
+        _checkpoint(engine, index.log_path)
+        os.replace(earlier, index.log_path)  # a restored copy: 4 entries, not 10
+        index.catch_up()
+        conn = sqlite3.connect(index.path)
+        assert conn.execute("SELECT count(*) FROM subjects").fetchone()[0] == 4
         conn.close()
 
     def test_purge_forgets_old_entries(self, engine, index) -> None:

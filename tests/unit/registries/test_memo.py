@@ -191,6 +191,17 @@ class TestServiceWithMemo:
         _read(service, *PIDS)
         assert service.memo is not None and service.memo.hits == 3
 
+    def test_a_request_that_checked_the_counter_does_not_read_it_again(
+        self, registry, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        service, _ = registry
+        reads: list[int] = []
+        counter = service.reader.changes
+        monkeypatch.setattr(service.reader, "changes", lambda: reads.append(1) or counter())
+        _read(service, PIDS[0])
+        run(service.find_records([("citizen", PIDS[1])], checked=True))
+        assert len(reads) == 1
+
     def test_a_reseed_moves_the_counter(self, registry) -> None:
         from seed import seed_registry
 
