@@ -1,9 +1,9 @@
 """Record cache, cache-aside, chosen by measurement (BENCHMARKS.md, "Resilience"):
 
-* SQLite: no cache of bytes. A primary-key read is cheap enough that a byte cache would
-  save little and could only go stale (other workers, the CLI writing the same file).
-  Parsing is what costs, so prefill reads through `registries.memo.RecordMemo`: parsed
-  records, trusted only while the registry's change counter stands still.
+* SQLite: no cache of bytes; a lookup returns the stored bytes of one primary-key read.
+  Prefill, which also parses them, reads through `registries.memo.RecordMemo`: parsed
+  records, trusted only while the registry's change counter stands still (other workers
+  and the CLI write the same file).
 * PostgreSQL + Redis: `registries.tiered.TieredCache`, an in-process tier in each worker
   in front of a shared Redis tier, kept correct across workers by acknowledged
   invalidation (a read costs ~1 µs in memory, ~55 µs in Redis, ~430 µs in PostgreSQL).

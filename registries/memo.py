@@ -1,11 +1,12 @@
 """Parsed records of the embedded (SQLite) registry, kept in each worker's memory.
 
-Reading a 2.4 KB citizen document costs ~28 µs and parsing it ~42 µs on the benchmark
-host, and a prefill with one chained subject does both twice (BENCHMARKS.md). The memo keeps
-the parsed documents and trusts them only while the registry's change counter stands still:
-triggers move that counter on every update or delete of a record, whoever makes it (this
-worker, another one, the CLI), so one read of it (~4 µs) per batch of lookups tells whether
-anything kept may be stale. Any move empties the memo; edits are rare next to reads.
+Reading a 2.4 KB citizen document costs ~30 µs and parsing it 14-18 µs on the benchmark
+host, and a prefill with one chained subject does both twice: in the server under load the
+reads and parses were ~17% of all samples (BENCHMARKS.md). The memo keeps the parsed
+documents and trusts them only while the registry's change counter stands still: triggers
+move that counter on every update or delete of a record, whoever makes it (this worker,
+another one, the CLI), so one read of it per request tells whether anything kept may be
+stale. Any move empties the memo; edits are rare next to reads.
 
 Documents handed out are shared between requests: callers must not change them.
 
