@@ -17,11 +17,11 @@
 * Load: wrk, one thread, 32 connections, POST bodies with random subjects from a Lua script;
   one uvicorn worker on port 8102. On SQLite the service keeps no cache of record bytes but
   prefill keeps parsed records (`registries/memo.py`, valid while the registry's change
-  counter stands still), which saves both the read (~30 µs) and the parse (14-18 µs). Warm = the memo on, and every subject of a
-  20,000-citizen pool prefilled once, in turn, before measuring (so the memo holds the pool
-  and its fathers); cold = the memo off (`cache_size=0`) and subjects drawn from 400,000
-  citizens no request of this server process has read (SQLite's page cache cold; the OS
-  file cache may still hold the file).
+  counter stands still), which saves both the read (~30 µs) and the parse (14-18 µs).
+  Warm = the memo on, and every subject of a 20,000-citizen pool prefilled once, in turn,
+  before measuring (so the memo holds the pool and its fathers); cold = the memo off
+  (`cache_size=0`) and subjects drawn from 400,000 citizens no request of this server
+  process has read (SQLite's page cache cold; the OS file cache may still hold the file).
 """
 
 from __future__ import annotations
