@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from registries import resident
 from registries.database import SqliteReader
 from registries.resident import PAGE, ResidentFile, resident_file
 from tests.aio import run
@@ -59,6 +60,40 @@ class TestResidentFile:
         keeper.refresh()
         assert keeper.resident_bytes == 5 * PAGE
         assert _mapped(path) == (5 * PAGE, 5 * PAGE)
+        keeper.close()
+
+    def test_growth_touches_only_the_new_tail(self, tmp_path, monkeypatch) -> None:
+        path = _file(tmp_path / "registry.db", 10)
+        keeper = ResidentFile(path, max_bytes=1 << 30)
+        warmed: list[int] = []
+        warm = keeper._warm
+        monkeypatch.setattr(keeper, "_warm", lambda f, m, n: warmed.append(n) or warm(f, m, n))
+        keeper.refresh()
+        _file(path, 20)
+        keeper.refresh()
+        keeper.refresh()  # unchanged: nothing to do
+        assert warmed == [10 * PAGE, 20 * PAGE]
+        assert keeper.segments == 2 and keeper.resident_bytes == 30 * PAGE
+        assert _mapped(path) == (30 * PAGE, 30 * PAGE)
+        keeper.close()
+        assert _mapped(path) == (0, 0)
+
+    def test_a_shrunk_file_or_too_many_tails_is_mapped_whole(self, tmp_path, monkeypatch) -> None:
+        monkeypatch.setattr(resident, "MAX_SEGMENTS", 3)
+        path = _file(tmp_path / "registry.db", 4)
+        keeper = ResidentFile(path, max_bytes=1 << 30)
+        keeper.refresh()
+        for _ in range(2):
+            _file(path, 1)
+            keeper.refresh()
+        assert keeper.segments == 3
+        _file(path, 1)
+        keeper.refresh()
+        assert keeper.segments == 1 and _mapped(path) == (7 * PAGE, 7 * PAGE)
+        os.truncate(path, 3 * PAGE)  # shrunk in place (a VACUUM)
+        keeper.refresh()
+        assert keeper.segments == 1 and keeper.resident_bytes == 3 * PAGE
+        assert _mapped(path) == (3 * PAGE, 3 * PAGE)
         keeper.close()
 
     def test_the_limit_caps_the_mapping(self, tmp_path) -> None:
