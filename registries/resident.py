@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 PAGE = mmap.PAGESIZE
 CHUNK = 4 << 20
 # Tails mapped one by one before the whole file is mapped again (one per refresh that
-# found growth: at the default minute, about a day of steady writes).
+# found growth: at the default minute, 17 hours of steady writes).
 MAX_SEGMENTS = 1024
 
 

@@ -51,8 +51,7 @@ def test_a_bare_fastapi_app_would_export_the_path(provider) -> None:
 
 
 def test_the_service_starts_no_span(provider, client) -> None:
-    assert (
-        client.get(f"/v1/citizens/{PERSON}").status_code == 404
-    )  # valid, not in the empty registry
+    # A valid ID the empty registry does not hold, then one that fails validation.
+    assert client.get(f"/v1/citizens/{PERSON}").status_code == 404
     assert client.get("/v1/citizens/00108901234").status_code == 422
     assert provider.spans == []
