@@ -213,9 +213,16 @@ def serve(database: Path, cache: bool) -> None:
     async def bench_memo() -> dict[str, float]:
         memo = app.state.services.registry.memo
         if memo is None:
-            return {"records": 0, "mib": 0.0, "hits": 0, "misses": 0}
+            return {"records": 0, "mib": 0.0, "hits": 0, "misses": 0, "counter_reads": 0}
         mib = memo.size_bytes / (1 << 20)
-        return {"records": len(memo), "mib": mib, "hits": memo.hits, "misses": memo.misses}
+        reads = app.state.services.registry.counter_reads
+        return {
+            "records": len(memo),
+            "mib": mib,
+            "hits": memo.hits,
+            "misses": memo.misses,
+            "counter_reads": reads,
+        }
 
     # For information only: the same bytes from a plain Starlette route mounted just ahead
     # of the prefill route, i.e. without FastAPI's endpoint machinery and without matching
@@ -349,7 +356,8 @@ def memo_text() -> str:
     share = f"{m['hits'] / asked:.1%}" if asked else "n/a"
     return (
         f"memo {m['records']:,.0f} records (~{m['mib']:.0f} MiB estimated), "
-        f"{m['hits']:,.0f} hits / {m['misses']:,.0f} misses so far ({share} hits)"
+        f"{m['hits']:,.0f} hits / {m['misses']:,.0f} misses so far ({share} hits), "
+        f"change counter read {m['counter_reads']:,.0f} times"
     )
 
 

@@ -102,6 +102,10 @@ class RegistryService:
         # Parsed records, on SQLite only: its reader can tell when any record changed.
         self.memo = memo if isinstance(reader, SqliteReader) else None
         self.search = SearchService(engine)
+        # The change counter as read in the running pass of the event loop (see
+        # `_changes_this_pass`), and on which loop; None once the pass is over.
+        self._counter: tuple[asyncio.AbstractEventLoop, int] | None = None
+        self.counter_reads = 0
 
     async def find_doc(self, registry: str, key: str) -> bytes | None:
         """The JSON document of a record, or None; cache-aside."""
@@ -115,7 +119,7 @@ class RegistryService:
         The dicts may be shared with other requests (`registries.memo`): never change them.
         `checked`: this request already read the change counter (for its first records), so
         these are served as of that moment; the counter costs a SQLite read of its own
-        (~25 us in the server, where every audit commit resets the reader's page cache).
+        (~15 us in the server under load), shared by the requests of one loop pass.
         """
         memo = self.memo
         if memo is None:
@@ -127,7 +131,7 @@ class RegistryService:
         assert isinstance(self.reader, SqliteReader)
         reader = self.reader
         if not checked:  # before the reads: what they find is at least as new
-            memo.check(reader.changes())
+            memo.check(self._changes_this_pass(reader))
         found: list[dict[str, Any] | None] = []
         for registry, key in wanted:
             doc = memo.get(registry, key)
@@ -138,6 +142,30 @@ class RegistryService:
                     memo.put(registry, key, doc, len(raw))
             found.append(doc)
         return found
+
+    def _changes_this_pass(self, reader: SqliteReader) -> int:
+        """The change counter, read once per pass of the event loop.
+
+        Every request whose code runs in a pass had arrived before the pass began: new
+        requests are read from their sockets between passes. So a counter read during the
+        pass is newer than each of those requests, and answering them all from it is as
+        if each had read it itself at that moment: none misses an edit committed before it
+        was sent. The value is dropped by a callback that runs at the start of the next
+        pass, before anything read from the sockets in between. Under the prefill
+        benchmark one read served about seven requests (~13 us a request saved).
+        """
+        loop = asyncio.get_running_loop()
+        counter = self._counter
+        if counter is not None and counter[0] is loop:
+            return counter[1]
+        value = reader.changes()
+        self.counter_reads += 1
+        self._counter = (loop, value)
+        loop.call_soon(self._end_pass)
+        return value
+
+    def _end_pass(self) -> None:
+        self._counter = None
 
     async def get_doc(self, registry: str, key: str) -> bytes:
         """The JSON document of a record; `RecordNotFound` when absent."""
@@ -183,6 +211,7 @@ class RegistryService:
         body["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
         doc = self._validate(registry, key, body)
         raw = await self._in_thread(self._store, registry, key, doc, create)
+        self._counter = None  # this worker's own edit is seen at once, even in this pass
         await self.cache.delete(f"{registry}:{key}")
         return raw.encode()
 
@@ -200,12 +229,14 @@ class RegistryService:
         merged["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
         doc = self._validate(registry, key, merged)
         raw = await self._in_thread(self._store, registry, key, doc, False)
+        self._counter = None
         await self.cache.delete(f"{registry}:{key}")
         return raw.encode()
 
     async def delete(self, registry: str, key: str) -> None:
         """Delete a record no other record refers to."""
         await self._in_thread(self._delete, registry, key)
+        self._counter = None
         await self.cache.delete(f"{registry}:{key}")
 
     def _validate(self, registry: str, key: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sqlite3
 from collections.abc import Iterator
@@ -147,6 +148,14 @@ def _outside(path: Path, sql: str, *params: object) -> None:
     conn.close()
 
 
+def _count_counter_reads(service: RegistryService, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one at every read of the change counter."""
+    reads: list[int] = []
+    counter = service.reader.changes  # type: ignore[attr-defined]
+    monkeypatch.setattr(service.reader, "changes", lambda: reads.append(1) or counter())
+    return reads
+
+
 class TestServiceWithMemo:
     def test_records_are_parsed_once_then_read_from_memory(self, registry) -> None:
         service, _ = registry
@@ -195,12 +204,62 @@ class TestServiceWithMemo:
         self, registry, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         service, _ = registry
-        reads: list[int] = []
-        counter = service.reader.changes
-        monkeypatch.setattr(service.reader, "changes", lambda: reads.append(1) or counter())
+        reads = _count_counter_reads(service, monkeypatch)
         _read(service, PIDS[0])
         run(service.find_records([("citizen", PIDS[1])], checked=True))
         assert len(reads) == 1
+
+    def test_requests_of_one_loop_pass_share_one_read_of_the_counter(
+        self, registry, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        service, _ = registry
+        reads = _count_counter_reads(service, monkeypatch)
+
+        async def three_requests_then_one_more() -> None:
+            # gather starts its three tasks in the same pass: one read serves them all.
+            await asyncio.gather(*(service.find_records([("citizen", p)]) for p in PIDS))
+            assert len(reads) == 1
+            await asyncio.sleep(0)  # the next pass reads it again
+            await service.find_records([("citizen", PIDS[0])])
+            assert len(reads) == 2
+
+        run(three_requests_then_one_more())
+
+    def test_an_outside_update_is_seen_from_the_next_loop_pass(self, registry) -> None:
+        service, path = registry
+
+        async def read_update_read() -> tuple[Any, Any, Any]:
+            before = (await service.find_records([("citizen", PIDS[0])]))[0]
+            # Between two passes, as another worker's edit would land while this one
+            # waits for its sockets.
+            await asyncio.to_thread(
+                _outside,
+                path,
+                "UPDATE citizens SET doc = json_set(doc, '$.religion', 'Công giáo') "
+                "WHERE personal_id = ?",
+                PIDS[0],
+            )
+            after = (await service.find_records([("citizen", PIDS[0])]))[0]
+            return before, after, service.memo
+
+        before, after, memo = run(read_update_read())
+        assert before["religion"] == "Không"
+        assert after["religion"] == "Công giáo"
+        assert memo is not None and memo.misses == 2  # the update emptied the memo
+
+    def test_an_edit_through_the_service_is_seen_in_the_same_pass(self, registry) -> None:
+        service, _ = registry
+
+        async def read_patch_read() -> Any:
+            await service.find_records([("citizen", PIDS[1])])  # kept in the memo
+            await asyncio.sleep(0)  # that pass is over
+            assert service.memo is not None
+            # As if the counter had been read again in the pass the edit returns in.
+            service._counter = (asyncio.get_running_loop(), service.memo.changes)
+            await service.patch("citizen", PIDS[1], {"religion": "Cao Đài"})
+            return (await service.find_records([("citizen", PIDS[1])]))[0]
+
+        assert run(read_patch_read())["religion"] == "Cao Đài"
 
     def test_a_reseed_moves_the_counter(self, registry) -> None:
         from seed import seed_registry
