@@ -225,13 +225,18 @@ class PrefillService:
         released: list[Release] = []
         filled = 0
         user = request.values or {}
+        statuses: dict[str, int] = {}
+        by_registry: dict[str, int] = {}
         for f, release in zip(form.fields, _releases(form), strict=True):
             env = _envelope(f, docs, refs)
             if user and user.get(f.key) is not None:
                 env = _with_user_value(env, user[f.key], request.overwrite)
-            if env["status"] == "filled":
+            status = env["status"]
+            statuses[status] = statuses.get(status, 0) + 1
+            if status == "filled":
                 filled += 1
                 released.append(release)
+                by_registry[release.registry] = by_registry.get(release.registry, 0) + 1
             elif "registry_value" in env:
                 released.append(release)
             fields[f.key] = env
@@ -245,7 +250,16 @@ class PrefillService:
             "mapped_ratio": round(filled / mapped, 4) if mapped else 0.0,
         }
         subjects = {name: ref.status for name, ref in refs.items()}
-        result = PrefillResult(form.id, form.version, form.schema.title, fields, coverage, subjects)
+        result = PrefillResult(
+            form.id,
+            form.version,
+            form.schema.title,
+            fields,
+            coverage,
+            subjects,
+            statuses=statuses,
+            filled_by_registry=by_registry,
+        )
         return result, tuple(released)
 
 

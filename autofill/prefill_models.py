@@ -87,6 +87,10 @@ class PrefillResult:
     coverage: dict[str, Any]
     subjects: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+    # Counted while filling, for the statistics observer (not sent): fields by status,
+    # and filled fields by the registry they came from.
+    statuses: dict[str, int] = field(default_factory=dict)
+    filled_by_registry: dict[str, int] = field(default_factory=dict)
 
     @property
     def version(self) -> int:

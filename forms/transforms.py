@@ -69,7 +69,12 @@ def _title(value: str) -> str:
 
 def _date_format(params: dict[str, Any], _vtype: VType) -> Fn:
     sep = params["sep"]
-    return lambda v: _day(v).strftime(f"%d{sep}%m{sep}%Y")
+
+    def fmt(v: Any) -> str:
+        d = _day(v)  # an f-string, not strftime: a third of the time, the same text
+        return f"{d.day:02d}{sep}{d.month:02d}{sep}{d.year:04d}"
+
+    return fmt
 
 
 def _number_words(params: dict[str, Any], _vtype: VType) -> Fn:

@@ -64,9 +64,15 @@ def _counts(envelopes: Iterable[Any]) -> tuple[dict[Any, int], int, int]:
 def tally_of(context: Any, result: Any) -> PrefillTally:
     """Count a prefill (`autofill.prefill.PrefillContext`, `PrefillResult`, or their JSON):
     its coverage, its fields by status, its filled fields by source registry."""
-    fields = _get(result, "fields")
-    envelopes = fields.values() if isinstance(fields, dict) else (fields or ())
-    statuses, citizen, business = _counts(envelopes)
+    counted = getattr(result, "statuses", None)
+    if counted:  # the engine's result, counted while it filled (no second walk)
+        statuses: dict[Any, int] = counted
+        citizen = result.filled_by_registry.get("citizen", 0)
+        business = result.filled_by_registry.get("business", 0)
+    else:
+        fields = _get(result, "fields")
+        envelopes = fields.values() if isinstance(fields, dict) else (fields or ())
+        statuses, citizen, business = _counts(envelopes)
     coverage = _get(result, "coverage")
     return PrefillTally(
         form_id=str(_get(context, "form_id") or _get(result, "form_id")),

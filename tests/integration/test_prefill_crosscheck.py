@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from autofill.stats.tally import tally_of
 from forms.catalog import read_catalog
 from forms.paths import resolve, split
 from forms.transforms import TRANSFORMS, bind
@@ -191,37 +192,63 @@ def test_prefill_matches_the_registry(seeded_client, form_id: str) -> None:
     assert {p.identifier for p in PERSONAS if p.registry == "citizen"} <= set(citizens)
     rng = random.Random(form_id)
     checked = filled = 0
-    for roots in cases(form, citizens, businesses, rng):
-        r = client.post(
-            f"/v1/forms/{form_id}/prefill",
-            json={"subjects": roots, "purpose": "Kiểm tra đối chiếu"},
-        )
-        assert r.status_code == 200, (roots, r.text)
-        body = r.json()
-        docs, unavailable = expected_records(form, roots, oracle)
-        for field in form["fields"]:
-            env = body["fields"][field["key"]]
-            if "prefill" not in field:
-                assert env["status"] == "not_applicable"
-                continue
-            subject = field["prefill"]["from"].split(".", 1)[0]
-            if subject not in roots and "from" not in form["subjects"][subject]:
-                assert env["status"] == "not_applicable", (roots, field["key"])
-            elif docs.get(subject) is None:
-                want = "unavailable" if unavailable.get(subject) else "missing"
-                assert env["status"] == want, (roots, field["key"], env)
-            else:
-                value = expected_value(form, field, docs)
-                if value in (None, "", []):
-                    assert env["status"] == "missing", (roots, field["key"], env)
-                else:
-                    assert env == {**env, "status": "filled", "value": value}, (roots, field)
-                    assert env["source"]["registry"] == registry_of(form, subject)
-                    filled += 1
-            checked += 1
-        leaks = unmapped_values(form, docs, r.content)
-        assert not leaks, (form_id, roots, leaks)
+    tallies: list[tuple[Any, Any]] = []
+
+    async def count_twice(context: Any, result: Any) -> None:
+        # The statistics' counts, as the engine made them while filling and by a walk
+        # over the envelopes it returned.
+        walked = {"fields": dict(result.fields), "coverage": result.coverage}
+        tallies.append((tally_of(context, result), tally_of(context, walked)))
+
+    observers = client.app.state.services.extras["prefill_observers"]
+    observers.append(count_twice)
+    try:
+        for roots in cases(form, citizens, businesses, rng):
+            checked, filled = _check_case(client, form, form_id, roots, oracle, checked, filled)
+    finally:
+        observers.remove(count_twice)
     assert checked > 100 and filled > 50, (checked, filled)
+    assert len(tallies) > 10 and all(a == b for a, b in tallies), tallies[:3]
+    _check_memo(client, oracle)
+
+
+def _check_case(  # type: ignore[no-untyped-def]
+    client, form, form_id: str, roots, oracle, checked: int, filled: int
+) -> tuple[int, int]:
+    """One prefill against the oracle; the running counts of fields checked and filled."""
+    r = client.post(
+        f"/v1/forms/{form_id}/prefill",
+        json={"subjects": roots, "purpose": "Kiểm tra đối chiếu"},
+    )
+    assert r.status_code == 200, (roots, r.text)
+    body = r.json()
+    docs, unavailable = expected_records(form, roots, oracle)
+    for field in form["fields"]:
+        env = body["fields"][field["key"]]
+        if "prefill" not in field:
+            assert env["status"] == "not_applicable"
+            continue
+        subject = field["prefill"]["from"].split(".", 1)[0]
+        if subject not in roots and "from" not in form["subjects"][subject]:
+            assert env["status"] == "not_applicable", (roots, field["key"])
+        elif docs.get(subject) is None:
+            want = "unavailable" if unavailable.get(subject) else "missing"
+            assert env["status"] == want, (roots, field["key"], env)
+        else:
+            value = expected_value(form, field, docs)
+            if value in (None, "", []):
+                assert env["status"] == "missing", (roots, field["key"], env)
+            else:
+                assert env == {**env, "status": "filled", "value": value}, (roots, field)
+                assert env["source"]["registry"] == registry_of(form, subject)
+                filled += 1
+        checked += 1
+    leaks = unmapped_values(form, docs, r.content)
+    assert not leaks, (form_id, roots, leaks)
+    return checked, filled
+
+
+def _check_memo(client: Any, oracle: Any) -> None:
     memo = client.app.state.services.registry.memo
     if memo is not None:  # SQLite: the parsed records prefill shares between requests ...
         kept = 0
