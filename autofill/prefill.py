@@ -227,6 +227,7 @@ class PrefillService:
         user = request.values or {}
         statuses: dict[str, int] = {}
         by_registry: dict[str, int] = {}
+        locked: dict[str, Any] = {}
         for f, release in zip(form.fields, _releases(form), strict=True):
             env = _envelope(f, docs, refs)
             if user and user.get(f.key) is not None:
@@ -237,6 +238,8 @@ class PrefillService:
                 filled += 1
                 released.append(release)
                 by_registry[release.registry] = by_registry.get(release.registry, 0) + 1
+                if env["locked"]:
+                    locked[f.key] = env["value"]
             elif "registry_value" in env:
                 released.append(release)
             fields[f.key] = env
@@ -259,6 +262,7 @@ class PrefillService:
             subjects,
             statuses=statuses,
             filled_by_registry=by_registry,
+            locked=locked,
         )
         return result, tuple(released)
 

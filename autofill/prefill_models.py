@@ -91,6 +91,8 @@ class PrefillResult:
     # and filled fields by the registry they came from.
     statuses: dict[str, int] = field(default_factory=dict)
     filled_by_registry: dict[str, int] = field(default_factory=dict)
+    # The values of filled fields the user may not change (the submission token's).
+    locked: dict[str, Any] = field(default_factory=dict)
 
     @property
     def version(self) -> int:

@@ -43,6 +43,8 @@ class Trust:
     watch: EnumerationWatch
     signer: SubmissionSigner
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # The last token expiry and its text: the tokens of one second share it.
+    _expiry: tuple[int, str] = (0, "")
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> Trust:
@@ -155,11 +157,7 @@ class Trust:
             client=REQUEST_CLIENT.get(),
             hashed=hashed,
         )
-        locked = {
-            key: envelope["value"]
-            for key, envelope in result.fields.items()
-            if envelope.get("status") == "filled" and envelope.get("locked")
-        }
+        locked = result.locked
         subjects = {
             name: hashed[ref.identifier]
             for name, ref in context.subjects.items()
@@ -172,7 +170,10 @@ class Trust:
             subjects=subjects,
             locked=locked,
         )
-        expires = dt.datetime.fromtimestamp(token.expires_at, dt.UTC).isoformat()
+        if self._expiry[0] != token.expires_at:
+            text = dt.datetime.fromtimestamp(token.expires_at, dt.UTC).isoformat()
+            self._expiry = (token.expires_at, text)
+        expires = self._expiry[1]
         return {
             "submission": {
                 "token": token.token,

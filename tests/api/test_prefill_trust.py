@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -138,9 +139,15 @@ class TestSubmissionCheck:
 
     def test_an_expired_token_is_410(self, app, family) -> None:
         _, secret = create_key(family, "prefill")
+        fresh = _prefill(family, secret, "ct01", {"applicant": records.FATHER}).json()
+        ttl = app.state.services.extras["trust"].signer.ttl
+        fresh_expiry = dt.datetime.fromisoformat(fresh["submission"]["expires_at"])
+        assert abs((fresh_expiry - dt.datetime.now(dt.UTC)).total_seconds() - ttl) < 5
         # Tokens issued from now on are already past their lifetime.
         app.state.services.extras["trust"].signer.ttl = -1
         body = _prefill(family, secret, "ct01", {"applicant": records.FATHER}).json()
+        expiry = dt.datetime.fromisoformat(body["submission"]["expires_at"])
+        assert expiry <= dt.datetime.now(dt.UTC) < fresh_expiry
         submitted = {k: f["value"] for k, f in body["fields"].items()}
         r = _verify(family, secret, "ct01", body["submission"]["token"], submitted)
         assert r.status_code == 410

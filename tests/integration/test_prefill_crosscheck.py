@@ -192,13 +192,20 @@ def test_prefill_matches_the_registry(seeded_client, form_id: str) -> None:
     assert {p.identifier for p in PERSONAS if p.registry == "citizen"} <= set(citizens)
     rng = random.Random(form_id)
     checked = filled = 0
-    tallies: list[tuple[Any, Any]] = []
+    pairs: list[tuple[Any, Any]] = []
 
     async def count_twice(context: Any, result: Any) -> None:
         # The statistics' counts, as the engine made them while filling and by a walk
         # over the envelopes it returned.
         walked = {"fields": dict(result.fields), "coverage": result.coverage}
-        tallies.append((tally_of(context, result), tally_of(context, walked)))
+        pairs.append((tally_of(context, result), tally_of(context, walked)))
+        # Likewise the locked values the submission token vouches for.
+        locked = {
+            key: env["value"]
+            for key, env in result.fields.items()
+            if env["status"] == "filled" and env["locked"]
+        }
+        pairs.append((result.locked, locked))
 
     observers = client.app.state.services.extras["prefill_observers"]
     observers.append(count_twice)
@@ -208,7 +215,7 @@ def test_prefill_matches_the_registry(seeded_client, form_id: str) -> None:
     finally:
         observers.remove(count_twice)
     assert checked > 100 and filled > 50, (checked, filled)
-    assert len(tallies) > 10 and all(a == b for a, b in tallies), tallies[:3]
+    assert len(pairs) > 10 and all(a == b for a, b in pairs), pairs[:3]
     _check_memo(client, oracle)
 
 
