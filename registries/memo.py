@@ -5,8 +5,10 @@ host, and a prefill with one chained subject does both twice: in the server unde
 reads and parses were ~17% of all samples (BENCHMARKS.md). The memo keeps the parsed
 documents and trusts them only while the registry's change counter stands still: triggers
 move that counter on every update or delete of a record, whoever makes it (this worker,
-another one, the CLI), so one read of it per request tells whether anything kept may be
-stale. Any move empties the memo; edits are rare next to reads.
+another one, the CLI), so one read of it tells whether anything kept may be stale (the
+service reads it once per pass of the event loop for all the requests of that pass:
+`RegistryService._changes_this_pass`). Any move empties the memo; edits are rare next to
+reads.
 
 Documents handed out are shared between requests: callers must not change them.
 
