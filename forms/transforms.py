@@ -71,7 +71,7 @@ def _date_format(params: dict[str, Any], _vtype: VType) -> Fn:
     sep = params["sep"]
 
     def fmt(v: Any) -> str:
-        d = _day(v)  # an f-string, not strftime: a third of the time, the same text
+        d = _day(v)  # an f-string, not strftime: half the time, the same text
         return f"{d.day:02d}{sep}{d.month:02d}{sep}{d.year:04d}"
 
     return fmt
