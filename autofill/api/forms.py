@@ -245,10 +245,12 @@ def mount_prefill(app: FastAPI) -> None:
     (dependency solving, parameter checks) adds nothing but time; and FastAPI tries routes
     in order at ~1-5 us each: behind the registry, admin and other form routes the prefill
     route took 54 us to find, more than the prefill engine's own work. Measured in-process
-    on the 1M registry: ~55 us a request less. `prefill_router` stays included for the
-    OpenAPI document (the same handler; its route is shadowed by this one).
+    on the 1M registry: ~55 us a request less. It goes first of all, ahead of the four
+    documentation routes FastAPI adds at its creation (each tried before it otherwise).
+    `prefill_router` stays included for the OpenAPI document (the same handler; its route
+    is shadowed by this one).
     """
-    app.router.routes.append(
-        Route(PREFILL_PATH, prefill, methods=["POST"], include_in_schema=False)
+    app.router.routes.insert(
+        0, Route(PREFILL_PATH, prefill, methods=["POST"], include_in_schema=False)
     )
     app.include_router(prefill_router)
