@@ -211,8 +211,7 @@ class RegistryService:
         body["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
         doc = self._validate(registry, key, body)
         raw = await self._in_thread(self._store, registry, key, doc, create)
-        self._counter = None  # this worker's own edit is seen at once, even in this pass
-        await self.cache.delete(f"{registry}:{key}")
+        await self._edited(registry, key)
         return raw.encode()
 
     async def patch(self, registry: str, key: str, patch: Any) -> bytes:
@@ -229,13 +228,17 @@ class RegistryService:
         merged["updated_at"] = dt.datetime.now(dt.UTC).isoformat()
         doc = self._validate(registry, key, merged)
         raw = await self._in_thread(self._store, registry, key, doc, False)
-        self._counter = None
-        await self.cache.delete(f"{registry}:{key}")
+        await self._edited(registry, key)
         return raw.encode()
 
     async def delete(self, registry: str, key: str) -> None:
         """Delete a record no other record refers to."""
         await self._in_thread(self._delete, registry, key)
+        await self._edited(registry, key)
+
+    async def _edited(self, registry: str, key: str) -> None:
+        """After a committed edit: this worker sees it at once, even in this loop pass
+        (the pass's counter is dropped), and no cache tier keeps the old document."""
         self._counter = None
         await self.cache.delete(f"{registry}:{key}")
 
