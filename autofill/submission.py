@@ -15,10 +15,20 @@ Value hashes are keyed and salted by the nonce, so a token holder cannot test gu
 Values are compared in canonical form: strings NFC-normalised, integral floats as ints,
 object keys sorted.
 
-The MACs are keyed BLAKE2b (`v2` tokens; RFC 7693, keyed mode is a MAC by design): a
-prefill hashes every locked field, and a copied keyed BLAKE2b state costs 0.5 us where a
-copied HMAC-SHA256 costs 2.8 (this machine kind). `v1` tokens (HMAC-SHA256), issued before
-the change, are still checked until they expire.
+The MACs are keyed BLAKE2b (RFC 7693, keyed mode is a MAC by design): a prefill hashes
+every locked field, and a copied keyed BLAKE2b state costs 0.5 us where a copied
+HMAC-SHA256 costs 2.8 (this machine kind). Token versions:
+
+* `v3` (issued): `v3.<payload>.<macs>.<signature>`. The payload lists the locked fields
+  (`l`); `macs` is their 16-byte MACs back to back, in that order, base64 once. Issuing
+  one for the benchmark form's 18 locked values takes 306k instructions against v2's 373k
+  (callgrind, standalone): v2 base64-encoded each MAC inside the JSON, then the JSON
+  again, and signed the longer text.
+* `v2`: `v2.<payload>.<signature>`, the MACs base64 one by one in the payload (`h`).
+* `v1`: as v2, with HMAC-SHA256.
+
+v2 and v1 tokens, issued by earlier versions, are still checked until they expire. The
+MAC of one value is the same in all three: over nonce NUL field NUL canonical JSON.
 """
 
 from __future__ import annotations
@@ -38,8 +48,9 @@ import orjson
 
 from autofill.errors import Forbidden, InvalidToken, Problem, TokenExpired
 
-VERSION = "v2"
-LEGACY = "v1"  # HMAC-SHA256 tokens: checked, no longer issued
+VERSION = "v3"
+EARLIER = ("v2", "v1")  # checked, no longer issued
+LEGACY = "v1"  # HMAC-SHA256
 VALUE_HASH_BYTES = 16
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 MAX_TOKEN_CHARS = 65_536
@@ -112,23 +123,22 @@ class SubmissionSigner:
         self._legacy_value = hmac.new(value_key, digestmod=hashlib.sha256)
         self.ttl = ttl_seconds
 
-    def _value_hashes(
-        self, nonce: str, values: Mapping[str, Any], version: str = VERSION
-    ) -> dict[str, str]:
-        """The MAC of each value, over nonce NUL field NUL its canonical JSON; the nonce is
-        hashed in once."""
+    def _macs(self, nonce: str, values: Mapping[str, Any], version: str = VERSION) -> list[bytes]:
+        """The MAC of each value, in order, over nonce NUL field NUL its canonical JSON; the
+        nonce is hashed in once."""
         salted = (self._legacy_value if version == LEGACY else self._value).copy()
         salted.update(nonce.encode() + b"\0")
-        hashes = {}
+        macs = []
         for field, value in values.items():
             mac = salted.copy()
             mac.update(field.encode() + b"\0" + _value_bytes(value))
-            hashes[field] = _b64(mac.digest()[:VALUE_HASH_BYTES])
-        return hashes
+            macs.append(mac.digest()[:VALUE_HASH_BYTES])
+        return macs
 
-    def _signature(self, body: str, version: str = VERSION) -> str:
+    def _signature(self, signed: str, version: str = VERSION) -> str:
+        """The MAC of a token's text up to its last dot."""
         mac = self._legacy_sign.copy() if version == LEGACY else self._sign.copy()
-        mac.update(f"{version}.{body}".encode())
+        mac.update(signed.encode())
         return _b64(mac.digest())
 
     def issue(
@@ -151,33 +161,49 @@ class SubmissionSigner:
             "s": dict(subjects),
             "e": expires,
             "n": nonce,
-            "h": self._value_hashes(nonce, locked),
+            "l": list(locked),
         }
-        body = _b64(orjson.dumps(payload))
-        return SubmissionToken(f"{VERSION}.{body}.{self._signature(body)}", expires)
+        macs = b"".join(self._macs(nonce, locked))  # in `l`'s order
+        signed = f"{VERSION}.{_b64(orjson.dumps(payload))}.{_b64(macs)}"
+        return SubmissionToken(f"{signed}.{self._signature(signed)}", expires)
 
     def read(self, token: str) -> dict[str, Any]:
         """The payload of a genuine token; `InvalidToken` otherwise (expiry not checked)."""
         return self._open(token)[1]
 
-    def _open(self, token: str) -> tuple[str, dict[str, Any]]:
-        """The version and payload of a genuine token."""
+    def _open(self, token: str) -> tuple[str, dict[str, Any], dict[str, bytes]]:
+        """The version, payload and locked fields' MACs of a genuine token."""
         invalid = InvalidToken(
             "the token is not one this service issued, or it was altered",
             problems=[Problem("/token", "not a valid submission token", "invalid_token")],
         )
         parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS else []
-        if len(parts) != 3 or parts[0] not in (VERSION, LEGACY):
+        version = parts[0] if parts else ""
+        if len(parts) != {VERSION: 4, **dict.fromkeys(EARLIER, 3)}.get(version):
             raise invalid
-        if not hmac.compare_digest(self._signature(parts[1], parts[0]), parts[2]):
+        signed, _, signature = token.rpartition(".")
+        if not hmac.compare_digest(self._signature(signed, version), signature):
             raise invalid
         try:
             payload = orjson.loads(_unb64(parts[1]))
+            if not isinstance(payload, dict):
+                raise invalid
+            if version == VERSION:
+                fields, macs = payload.get("l"), _unb64(parts[2])
+                if not isinstance(fields, list) or len(macs) != VALUE_HASH_BYTES * len(fields):
+                    raise invalid
+                expected = {
+                    str(field): macs[i * VALUE_HASH_BYTES : (i + 1) * VALUE_HASH_BYTES]
+                    for i, field in enumerate(fields)
+                }
+            else:
+                hashes = payload.get("h")
+                if not isinstance(hashes, dict):
+                    raise invalid
+                expected = {str(field): _unb64(str(mac)) for field, mac in hashes.items()}
         except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
             raise invalid from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("h"), dict):
-            raise invalid
-        return parts[0], payload
+        return version, payload, expected
 
     def check(
         self,
@@ -190,7 +216,7 @@ class SubmissionSigner:
         now: float | None = None,
     ) -> SubmissionCheck:
         """Compare submitted values with the locked ones the token vouches for."""
-        version, payload = self._open(token)
+        version, payload, expected_macs = self._open(token)
         if payload["f"] != form_id:
             raise InvalidToken(
                 f"the token was issued for form {payload['f']!r}, not {form_id!r}",
@@ -202,10 +228,10 @@ class SubmissionSigner:
             raise TokenExpired(
                 "the submission token has expired; prefill the form again for a new one"
             )
-        submitted = {field: values[field] for field in payload["h"] if field in values}
-        actual = self._value_hashes(payload["n"], submitted, version)
+        submitted = {field: values[field] for field in expected_macs if field in values}
+        actual = dict(zip(submitted, self._macs(payload["n"], submitted, version), strict=True))
         unchanged, changed, missing = [], [], []
-        for field, expected in sorted(payload["h"].items()):
+        for field, expected in sorted(expected_macs.items()):
             if field not in values:
                 missing.append(field)
             elif hmac.compare_digest(actual[field], expected):

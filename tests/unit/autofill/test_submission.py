@@ -1,4 +1,5 @@
-"""Submission tokens: bound to form, key and values; hashes only; expiry; tampering."""
+"""Submission tokens: bound to form, key and values; hashes only; expiry; tampering; the
+earlier token versions still checked."""
 
 from __future__ import annotations
 
@@ -27,6 +28,31 @@ def signer() -> SubmissionSigner:
     return SubmissionSigner(b"s" * 32, b"v" * 32, ttl_seconds=600)
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _payload(token: str) -> dict:
+    return orjson.loads(_unb64(token.split(".")[1]))
+
+
+def _macs(token: str) -> dict[str, bytes]:
+    """A v3 token's MACs by field."""
+    fields, packed = _payload(token)["l"], _unb64(token.split(".")[2])
+    return {f: packed[16 * i : 16 * (i + 1)] for i, f in enumerate(fields)}
+
+
+def _signed(version: str, *parts: str, key: bytes = b"s" * 32) -> str:
+    """A token of the given parts with a genuine keyed-BLAKE2b signature."""
+    text = ".".join([version, *parts])
+    mac = hashlib.blake2b(text.encode(), key=key, digest_size=32, person=b"autofill-sign")
+    return f"{text}.{_b64(mac.digest())}"
+
+
 def _issue(signer: SubmissionSigner, now: float = 1000.0) -> str:
     return signer.issue(
         key_id="k1",
@@ -41,10 +67,11 @@ def _issue(signer: SubmissionSigner, now: float = 1000.0) -> str:
 class TestToken:
     def test_carries_hashes_never_values(self, signer) -> None:
         token = _issue(signer)
-        payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
+        payload = _unb64(token.split(".")[1]).decode()
         for text in ("NGUYỄN", "1989-03-02", "Hàng Bạc", "Bình", "1500000000"):
             assert text not in payload
-        assert set(orjson.loads(payload)["h"]) == set(LOCKED)
+        assert orjson.loads(payload)["l"] == list(LOCKED)
+        assert len(_unb64(token.split(".")[2])) == 16 * len(LOCKED)
 
     def test_unchanged_values_pass(self, signer) -> None:
         check = signer.check(
@@ -87,19 +114,40 @@ class TestToken:
         with pytest.raises(TokenExpired):
             signer.check(_issue(signer), form_id="ho-khau", key_id="k1", values=LOCKED, now=1600)
 
-    @pytest.mark.parametrize("mangle", ["", "v1.abc", "v2.a.b", "v1.a.b.c", "garbage"])
+    @pytest.mark.parametrize(
+        "mangle",
+        ["", "v1.abc", "v2.a.b", "v1.a.b.c", "v3.a.b", "v3.a.b.c", "v3.a.b.c.d", "garbage"],
+    )
     def test_malformed(self, signer, mangle) -> None:
         with pytest.raises(InvalidToken):
             signer.check(mangle, form_id="ho-khau", key_id="k1", values={}, now=1001)
 
     def test_a_forged_payload_fails_the_signature(self, signer) -> None:
-        version, body, signature = _issue(signer).split(".")
-        payload = orjson.loads(base64.urlsafe_b64decode(body + "=="))
+        version, body, macs, signature = _issue(signer).split(".")
+        payload = orjson.loads(_unb64(body))
         payload["e"] = 10**10
-        forged = base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+        forged = _b64(orjson.dumps(payload))
         with pytest.raises(InvalidToken):
             signer.check(
-                f"{version}.{forged}.{signature}", form_id="ho-khau", key_id="k1", values={}
+                f"{version}.{forged}.{macs}.{signature}", form_id="ho-khau", key_id="k1", values={}
+            )
+
+    def test_forged_macs_fail_the_signature(self, signer) -> None:
+        version, body, macs, signature = _issue(signer).split(".")
+        forged = _b64(bytes(16) + _unb64(macs)[16:])
+        with pytest.raises(InvalidToken):
+            signer.check(
+                f"{version}.{body}.{forged}.{signature}", form_id="ho-khau", key_id="k1", values={}
+            )
+
+    @pytest.mark.parametrize("extra", [-1, 1])
+    def test_signed_macs_that_do_not_match_the_fields_are_refused(self, signer, extra) -> None:
+        _, body, macs, _ = _issue(signer).split(".")
+        packed = _unb64(macs)
+        wrong = packed[:-16] if extra < 0 else packed + packed[:16]
+        with pytest.raises(InvalidToken):
+            signer.check(
+                _signed("v3", body, _b64(wrong)), form_id="ho-khau", key_id="k1", values={}
             )
 
     def test_another_signers_token_is_refused(self, signer) -> None:
@@ -137,45 +185,36 @@ class TestToken:
         assert other.subject_matches is False and not other.intact
 
     def test_equal_values_hash_differently_in_two_tokens(self, signer) -> None:
-        def hashes(token: str) -> dict[str, str]:
-            return orjson.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["h"]
-
-        assert hashes(_issue(signer))["birth_date"] != hashes(_issue(signer))["birth_date"]
+        assert _macs(_issue(signer))["birth_date"] != _macs(_issue(signer))["birth_date"]
 
     def test_issues_keyed_blake2b_tokens(self, signer) -> None:
-        version, body, signature = _issue(signer).split(".")
-        expected = hashlib.blake2b(
-            f"{version}.{body}".encode(), key=b"s" * 32, digest_size=32, person=b"autofill-sign"
-        ).digest()
-        assert version == "v2"
-        assert base64.urlsafe_b64decode(signature + "=") == expected
+        token = _issue(signer)
+        version, body, macs, _ = token.split(".")
+        assert version == "v3"
+        assert token == _signed(version, body, macs)
+        payload = _payload(token)
+        salted = hashlib.blake2b(key=b"v" * 32, digest_size=16, person=b"autofill-value")
+        salted.update(payload["n"].encode() + b"\0")
+        mac = salted.copy()
+        mac.update(b"full_name\0" + orjson.dumps(LOCKED["full_name"]))
+        assert _macs(token)["full_name"] == mac.digest()
 
 
-def _legacy_v1_token(locked: dict[str, object], now: float) -> str:
-    """A token as issued before v2 (HMAC-SHA256), built here without the signer."""
-
-    def mac(key: bytes, data: bytes) -> bytes:
-        return hmac.new(key, data, hashlib.sha256).digest()
-
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
+def _earlier_token(version: str, locked: dict[str, object], now: float) -> str:
+    """A token as issued before v3, built here without the signer: `v2` with keyed BLAKE2b,
+    `v1` with HMAC-SHA256; the MACs base64 one by one in the payload."""
     nonce = "bm9uY2UxMjM0NTY"
-    hashes = {
-        field: b64(
-            mac(
-                b"v" * 32,
-                b"\0".join(
-                    [
-                        nonce.encode(),
-                        field.encode(),
-                        orjson.dumps(value, option=orjson.OPT_SORT_KEYS),
-                    ]
-                ),
-            )[:16]
-        )
-        for field, value in locked.items()
-    }
+
+    def mac(key: bytes, data: bytes, person: bytes, size: int) -> bytes:
+        if version == "v1":
+            return hmac.new(key, data, hashlib.sha256).digest()[:size]
+        return hashlib.blake2b(data, key=key, digest_size=size, person=person).digest()
+
+    hashes = {}
+    for field, value in locked.items():
+        data = nonce.encode() + b"\0" + field.encode() + b"\0"
+        data += orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        hashes[field] = _b64(mac(b"v" * 32, data, b"autofill-value", 16))
     payload = {
         "f": "ho-khau",
         "v": 3,
@@ -185,21 +224,38 @@ def _legacy_v1_token(locked: dict[str, object], now: float) -> str:
         "n": nonce,
         "h": hashes,
     }
-    body = b64(orjson.dumps(payload))
-    return f"v1.{body}.{b64(mac(b's' * 32, f'v1.{body}'.encode()))}"
+    body = _b64(orjson.dumps(payload))
+    signature = mac(b"s" * 32, f"{version}.{body}".encode(), b"autofill-sign", 32)
+    return f"{version}.{body}.{_b64(signature)}"
 
 
 class TestLegacyTokens:
+    def test_a_v2_token_is_still_checked(self, signer) -> None:
+        token = _earlier_token("v2", LOCKED, now=1000.0)
+        check = signer.check(token, form_id="ho-khau", key_id="k1", values=LOCKED, now=1001)
+        assert check.intact and check.unchanged == sorted(LOCKED)
+        values = {**LOCKED, "birth_date": "1990-03-02"}
+        del values["capital"]
+        check = signer.check(token, form_id="ho-khau", key_id="k1", values=values, now=1001)
+        assert (check.changed, check.missing) == (["birth_date"], ["capital"])
+
+    def test_a_v2_payload_under_a_v3_label_is_refused(self, signer) -> None:
+        _, body, _ = _earlier_token("v2", LOCKED, now=1000.0).split(".")
+        with pytest.raises(InvalidToken):
+            signer.check(_signed("v3", body, ""), form_id="ho-khau", key_id="k1", values=LOCKED)
+
     def test_a_v1_token_is_still_checked(self, signer) -> None:
-        token = _legacy_v1_token(LOCKED, now=1000.0)
+        token = _earlier_token("v1", LOCKED, now=1000.0)
         check = signer.check(token, form_id="ho-khau", key_id="k1", values=LOCKED, now=1001)
         assert check.intact and check.unchanged == sorted(LOCKED)
         changed = {**LOCKED, "full_name": "NGUYỄN VĂN BÌNH"}
         check = signer.check(token, form_id="ho-khau", key_id="k1", values=changed, now=1001)
         assert check.changed == ["full_name"]
 
-    def test_a_v1_token_with_a_v2_signature_is_refused(self, signer) -> None:
-        _, body, _ = _legacy_v1_token(LOCKED, now=1000.0).split(".")
-        _, _, v2_signature = _issue(signer).split(".")
+    def test_a_v1_token_with_a_blake2b_signature_is_refused(self, signer) -> None:
+        _, body, _ = _earlier_token("v1", LOCKED, now=1000.0).split(".")
+        _, _, blake2b_signature = _signed("v2", body).split(".")
         with pytest.raises(InvalidToken):
-            signer.check(f"v1.{body}.{v2_signature}", form_id="ho-khau", key_id="k1", values=LOCKED)
+            signer.check(
+                f"v1.{body}.{blake2b_signature}", form_id="ho-khau", key_id="k1", values=LOCKED
+            )
