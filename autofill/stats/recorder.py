@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,11 +25,16 @@ from autofill.stats.tally import PrefillTally, tally_of
 log = logging.getLogger("autofill.stats")
 
 Key = tuple[int, str, int]  # (minute, form_id, form_version)
+Counts = tuple[int, ...]  # in `COUNTERS` order
+PREFILLS = COUNTERS.index("prefills")
 
 
-def _add(into: dict[str, int], counts: dict[str, int]) -> None:
-    for name, value in counts.items():
-        into[name] = into.get(name, 0) + value
+def _add(pending: dict[Key, Counts], key: Key, counts: Counts) -> None:
+    # One C-level pass over the nine counters: a prefill adds its tally here, and adding
+    # by name (a dict of counters built per prefill, then a loop) took 3 us of the 8 us
+    # the observer cost on this machine kind.
+    held = pending.get(key)
+    pending[key] = counts if held is None else tuple(map(operator.add, held, counts))
 
 
 class StatsRecorder:
@@ -46,7 +52,7 @@ class StatsRecorder:
         self.flush_interval = flush_interval
         self.max_pending_keys = max_pending_keys
         self.clock = clock
-        self._pending: dict[Key, dict[str, int]] = {}
+        self._pending: dict[Key, Counts] = {}
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -55,15 +61,14 @@ class StatsRecorder:
     def record(self, tally: PrefillTally, *, at: float | None = None) -> None:
         """Count one prefill (at `at`, Unix seconds, default now); O(1), no I/O."""
         minute = int((self.clock() if at is None else at) // 60)
-        key = (minute, tally.form_id, tally.form_version)
-        _add(self._pending.setdefault(key, {}), tally.counters())
+        _add(self._pending, (minute, tally.form_id, tally.form_version), tally.counts())
         if len(self._pending) >= self.max_pending_keys:
             self._wake.set()
 
     @property
     def pending(self) -> int:
         """Prefills counted but not yet written."""
-        return sum(c.get("prefills", 0) for c in self._pending.values())
+        return sum(c[PREFILLS] for c in self._pending.values())
 
     async def flush(self) -> int:
         """Write every pending counter now; returns the number of prefills written."""
@@ -76,13 +81,13 @@ class StatsRecorder:
             except Exception:
                 log.warning("prefill statistics not written; will retry", exc_info=True)
                 for key, counts in batch.items():
-                    _add(self._pending.setdefault(key, {}), counts)
+                    _add(self._pending, key, counts)
                 return 0
-            return sum(c["prefills"] for c in batch.values())
+            return sum(c[PREFILLS] for c in batch.values())
 
-    def _write(self, batch: Iterable[tuple[Key, dict[str, int]]]) -> None:
+    def _write(self, batch: Iterable[tuple[Key, Counts]]) -> None:
         rows = [
-            {"minute": m, "form_id": f, "form_version": v} | {c: n.get(c, 0) for c in COUNTERS}
+            {"minute": m, "form_id": f, "form_version": v} | dict(zip(COUNTERS, n, strict=True))
             for (m, f, v), n in batch
         ]
         table = PrefillStat.__table__

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from autofill.stats.models import COUNTERS
 
 
-@dataclass(frozen=True, slots=True)
-class PrefillTally:
-    """One prefill's outcome by field status and source registry; no personal data."""
+class PrefillTally(NamedTuple):
+    """One prefill's outcome by field status and source registry; no personal data.
+
+    A named tuple rather than a frozen dataclass: one is made per prefill, and a frozen
+    dataclass sets each of its nine fields through `object.__setattr__` (2.3 us a tally
+    against 0.4 on this machine kind).
+    """
 
     form_id: str
     form_version: int
@@ -21,19 +26,23 @@ class PrefillTally:
     citizen_filled: int = 0
     business_filled: int = 0
 
+    def counts(self) -> tuple[int, ...]:
+        """The tally as the table's counters (one prefill), in `COUNTERS` order."""
+        return (
+            1,
+            self.fields_total,
+            self.fields_filled,
+            self.fields_missing,
+            self.fields_unavailable,
+            self.fields_not_applicable,
+            self.citizen_filled,
+            self.business_filled,
+            1 if self.business_filled else 0,
+        )
+
     def counters(self) -> dict[str, int]:
-        """The tally as the table's counters (one prefill)."""
-        return {
-            "prefills": 1,
-            "fields_total": self.fields_total,
-            "fields_filled": self.fields_filled,
-            "fields_missing": self.fields_missing,
-            "fields_unavailable": self.fields_unavailable,
-            "fields_not_applicable": self.fields_not_applicable,
-            "citizen_filled": self.citizen_filled,
-            "business_filled": self.business_filled,
-            "business_prefills": 1 if self.business_filled else 0,
-        }
+        """The tally as the table's counters (one prefill), by name."""
+        return dict(zip(COUNTERS, self.counts(), strict=True))
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
