@@ -49,8 +49,8 @@ import orjson
 from autofill.errors import Forbidden, InvalidToken, Problem, TokenExpired
 
 VERSION = "v3"
-EARLIER = ("v2", "v1")  # checked, no longer issued
 LEGACY = "v1"  # HMAC-SHA256
+_PARTS = {VERSION: 4, "v2": 3, LEGACY: 3}  # v2 and v1: checked, no longer issued
 VALUE_HASH_BYTES = 16
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 MAX_TOKEN_CHARS = 65_536
@@ -179,7 +179,7 @@ class SubmissionSigner:
         )
         parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS else []
         version = parts[0] if parts else ""
-        if len(parts) != {VERSION: 4, **dict.fromkeys(EARLIER, 3)}.get(version):
+        if len(parts) != _PARTS.get(version):
             raise invalid
         signed, _, signature = token.rpartition(".")
         if not hmac.compare_digest(self._signature(signed, version), signature):
