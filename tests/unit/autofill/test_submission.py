@@ -110,6 +110,14 @@ class TestToken:
         )
         assert check.intact
 
+    def test_no_locked_values(self, signer) -> None:
+        token = signer.issue(
+            key_id="k1", form_id="ho-khau", form_version=3, subjects={}, locked={}, now=1000.0
+        ).token
+        assert token.split(".")[2] == ""
+        check = signer.check(token, form_id="ho-khau", key_id="k1", values={"x": 1}, now=1001)
+        assert check.intact and (check.unchanged, check.changed, check.missing) == ([], [], [])
+
     def test_expired(self, signer) -> None:
         with pytest.raises(TokenExpired):
             signer.check(_issue(signer), form_id="ho-khau", key_id="k1", values=LOCKED, now=1600)
