@@ -40,6 +40,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -165,8 +166,11 @@ def main() -> None:
     parser.add_argument("--database", type=Path, default=Path("/tmp/autofill-bench/registry-1m.db"))
     parser.add_argument("--requests", type=int, default=600, help="requests per phase")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--modes", default="warm,cold", help="warm, cold or both")
+    parser.add_argument("--modes", default="warm,cold", help="warm, cold, or warm,cold")
     args = parser.parse_args()
+    missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"needs {' and '.join(missing)} (Debian: apt-get install -y valgrind)")
     modes = args.modes.split(",")
     bench.OUT.mkdir(parents=True, exist_ok=True)
     bench.ensure_database(args.database)
