@@ -167,10 +167,6 @@ class SubmissionSigner:
         signed = f"{VERSION}.{_b64(orjson.dumps(payload))}.{_b64(macs)}"
         return SubmissionToken(f"{signed}.{self._signature(signed)}", expires)
 
-    def read(self, token: str) -> dict[str, Any]:
-        """The payload of a genuine token; `InvalidToken` otherwise (expiry not checked)."""
-        return self._open(token)[1]
-
     def _open(self, token: str) -> tuple[str, dict[str, Any], dict[str, bytes]]:
         """The version, payload and locked fields' MACs of a genuine token."""
         invalid = InvalidToken(
