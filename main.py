@@ -17,7 +17,6 @@ from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
-from autofill.access import Authenticator
 from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
 from autofill.api.guard import RequestGuard
@@ -30,6 +29,7 @@ from autofill.database import migrate
 from autofill.demo import seed_demo
 from autofill.forms_setup import start_forms
 from autofill.stats.errors import InvalidWindow
+from autofill.trust.access import Authenticator
 from forms import errors as form_errors
 from registries import errors as registry_errors
 from registries.database import make_engine, make_reader

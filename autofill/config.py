@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, ge=4, le=512)
     audit_retention_days: int = Field(default=365 * 5, ge=1)
     # SQLite: fsync every audit commit (survives power loss) instead of relying on the WAL
-    # (survives any process crash). Costs throughput; see `autofill.audit_writers`.
+    # (survives any process crash). Costs throughput; see `autofill.trust.audit_writers`.
     audit_fsync: bool = False
     # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
     # How long a worker trusts its cached key lookup: the bound on revocation delay.

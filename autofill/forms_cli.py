@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from autofill.access import Principal
 from autofill.config import Settings
 from autofill.database import migrate
-from autofill.prefill import PrefillRequest, PrefillService
+from autofill.prefill.service import PrefillRequest, PrefillService
+from autofill.trust.access import Principal
 from forms.catalog import load_catalog, read_catalog
 from forms.errors import FormError, InvalidFormSchema
 from forms.service import FormStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from autofill.api.state import AppState
-from autofill.prefill import PrefillService
+from autofill.prefill.service import PrefillService
 from forms.catalog import load_catalog
 from forms.service import FormStore
 

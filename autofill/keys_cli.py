@@ -8,10 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from autofill import keys
 from autofill.config import Settings
 from autofill.database import migrate
 from autofill.errors import AutofillError
+from autofill.trust import keys
 from registries.database import make_engine
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)

@@ -54,7 +54,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_key_id", "key_id", "id"),
-        # On SQLite the subject index is a file of its own (`autofill.audit_subjects`).
+        # On SQLite the subject index is a file of its own (`autofill.trust.audit_subjects`).
         Index("ix_audit_log_subject_hash", "subject_hash", "id").ddl_if(dialect="postgresql"),
         Index("ix_audit_log_form_id", "form_id", "id"),
     )

@@ -175,9 +175,9 @@ def serve(database: Path, cache: bool) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from autofill.access import Principal
     from autofill.api.forms import prefill
-    from autofill.prefill import PrefillRequest
+    from autofill.prefill.service import PrefillRequest
+    from autofill.trust.access import Principal
     from main import STARTUP, create_app
 
     reference: dict[str, bytes] = {}

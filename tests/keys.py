@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autofill.access import Principal, hash_secret
+from autofill.trust.access import Principal, hash_secret
 
 
 class StaticKeys:

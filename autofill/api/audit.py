@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from autofill.access import Principal
 from autofill.api.dependencies import require
 from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
 from autofill.api.trust import get_trust
-from autofill.audit import AuditFilter, decode_cursor
 from autofill.errors import InvalidRequest, Problem
+from autofill.trust.access import Principal
+from autofill.trust.audit import AuditFilter, decode_cursor
 from registries.errors import InvalidIdentifier
 from registries.identifiers import identify
 

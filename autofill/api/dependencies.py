@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from autofill.access import Principal
 from autofill.api.state import AppState
 from autofill.errors import Forbidden, Unauthenticated
+from autofill.trust.access import Principal
 from registries.service import RegistryService
 
 
@@ -44,7 +44,7 @@ async def get_principal(request: Request) -> Principal:
     principal = await services.auth.authenticate(token.strip())
     if principal is None:
         raise Unauthenticated("the API key is unknown or revoked")
-    # Rate limits (429) apply to every authenticated request; see autofill.limits.
+    # Rate limits (429) apply to every authenticated request; see autofill.trust.limits.
     admission = services.extras.get("admission")
     if admission is not None:
         await admission(request, principal)

@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from autofill.access import Principal
 from autofill.api.dependencies import get_principal, require
 from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.errors import Forbidden
-from autofill.prefill import PrefillRequest
+from autofill.prefill.service import PrefillRequest
+from autofill.trust.access import Principal
 from forms.errors import FormNotFound, FormProblem, InvalidFormSchema
 from forms.export import data_schema, format_schema, inline_schema
 from forms.schemas import MAX_SCHEMA_BYTES, FormSchema

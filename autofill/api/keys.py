@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autofill import keys
-from autofill.access import Principal
 from autofill.api.dependencies import StateDep, require
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.api.trust import get_trust
+from autofill.trust import keys
+from autofill.trust.access import Principal
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
 Admin = Annotated[Principal, Depends(require("admin"))]

@@ -18,9 +18,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autofill.access import Principal
 from autofill.api.trust import get_trust
-from autofill.audit import EDIT, LISTING, LOOKUP, SEARCH, Release
+from autofill.trust.access import Principal
+from autofill.trust.audit import EDIT, LISTING, LOOKUP, SEARCH, Release
 from registries.errors import InvalidIdentifier, RecordNotFound
 from registries.identifiers import identify
 

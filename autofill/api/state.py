@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from autofill.access import Authenticator
 from autofill.config import Settings
+from autofill.trust.access import Authenticator
 from registries.cache import Cache
 from registries.database import RecordReader
 from registries.service import RegistryService

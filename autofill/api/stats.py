@@ -11,13 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from autofill.access import Principal
 from autofill.api.dependencies import StateDep, require
 from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
 from autofill.api.state import AppState
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.schemas import Bucket, CoverageReport
 from autofill.stats.service import StatsService, resolve_window
+from autofill.trust.access import Principal
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
 

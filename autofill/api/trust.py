@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from autofill.access import Principal
 from autofill.api.state import AppState
 from autofill.errors import ServiceUnavailable
-from autofill.trust import REQUEST_CLIENT, Trust
+from autofill.trust.access import Principal
+from autofill.trust.service import REQUEST_CLIENT, Trust
 
 
 async def start_trust(state: AppState) -> None:

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from autofill.access import Principal
 from autofill.api.dependencies import require
 from autofill.api.schemas import PROBLEM_RESPONSES, ProblemDetails
 from autofill.api.trust import get_trust
 from autofill.errors import Forbidden, InvalidRequest, Problem
-from autofill.submission import MAX_TOKEN_CHARS
+from autofill.trust.access import Principal
+from autofill.trust.submission import MAX_TOKEN_CHARS
 from registries.errors import InvalidIdentifier
 from registries.identifiers import identify
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from autofill.access import Principal, hash_secret
+from autofill.trust.access import Principal, hash_secret
 
 PORTAL_KEY_ID = "portal-demo"
 PORTAL_SCOPES = frozenset({"prefill"})

@@ -71,7 +71,7 @@ def _counts(envelopes: Iterable[Any]) -> tuple[dict[Any, int], int, int]:
 
 
 def tally_of(context: Any, result: Any) -> PrefillTally:
-    """Count a prefill (`autofill.prefill.PrefillContext`, `PrefillResult`, or their JSON):
+    """Count a prefill (`autofill.prefill.models.PrefillContext`, `PrefillResult`, or their JSON):
     its coverage, its fields by status, its filled fields by source registry."""
     counted = getattr(result, "statuses", None)
     if counted:  # the engine's result, counted while it filled (no second walk)

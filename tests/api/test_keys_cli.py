@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from autofill.access import hash_secret
 from autofill.cli import app
+from autofill.trust.access import hash_secret
 from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from autofill.access import SCOPES
+from autofill.trust.access import SCOPES
 from tests.api.keyring import COMPANY, PERSON, bearer, create_key
 
 # (method, path) -> the scope the route requires.

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from autofill.access import Principal, hash_secret
 from autofill.stats.models import PrefillStat
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import VIETNAM
 from autofill.stats.tally import PrefillTally
+from autofill.trust.access import Principal, hash_secret
 
 PROBLEM = "application/problem+json"
 T0 = dt.datetime(2026, 11, 20, 0, 0, tzinfo=VIETNAM)

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from autofill.access import Principal
 from autofill.errors import RateLimited
-from autofill.limits import RateLimiter
+from autofill.trust.access import Principal
+from autofill.trust.limits import RateLimiter
 from tests.aio import run
 from tests.conftest import service_url
 

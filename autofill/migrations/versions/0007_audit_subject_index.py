@@ -4,7 +4,7 @@ Revision ID: 0007_audit_subject_index
 Revises: 0005_audit
 
 On SQLite every audit entry wrote a random page of `ix_audit_log_subject_hash` in the
-commit a request waits for; `autofill.audit_subjects` now keeps that index in a separate
+commit a request waits for; `autofill.trust.audit_subjects` now keeps that index in a separate
 file, brought up to date off the request path. PostgreSQL keeps the index.
 """
 

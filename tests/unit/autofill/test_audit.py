@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import text, update
 
-from autofill.access import Principal
-from autofill.audit import (
+from autofill.errors import InvalidRequest, ServiceUnavailable
+from autofill.models import AuditEntry
+from autofill.trust.access import Principal
+from autofill.trust.audit import (
     LOOKUP,
     PREFILL,
     AuditFilter,
@@ -19,8 +21,6 @@ from autofill.audit import (
     decode_cursor,
     load_hash_key,
 )
-from autofill.errors import InvalidRequest, ServiceUnavailable
-from autofill.models import AuditEntry
 from tests.aio import run
 
 PORTAL = Principal("k1", "portal", frozenset({"prefill"}))

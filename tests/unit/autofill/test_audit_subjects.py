@@ -11,10 +11,17 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text, update
 
-from autofill.access import Principal
-from autofill.audit import LOOKUP, AuditFilter, AuditLog, Release, SubjectHasher, decode_cursor
-from autofill.audit_subjects import SubjectIndex, index_path
 from autofill.models import AuditEntry
+from autofill.trust.access import Principal
+from autofill.trust.audit import (
+    LOOKUP,
+    AuditFilter,
+    AuditLog,
+    Release,
+    SubjectHasher,
+    decode_cursor,
+)
+from autofill.trust.audit_subjects import SubjectIndex, index_path
 from registries.database import sqlite_path
 from tests.aio import run
 from tests.conftest import BACKEND

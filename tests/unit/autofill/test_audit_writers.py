@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from autofill.audit_writers import (
+from autofill.trust.audit_writers import (
     AuditWriteError,
     PostgresAuditWriter,
     SqliteAuditWriter,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from autofill.enumeration import EnumerationWatch, serial_number
+from autofill.trust.enumeration import EnumerationWatch, serial_number
 
 
 def _watch() -> EnumerationWatch:

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from autofill import keys
-from autofill.access import Authenticator, hash_secret
 from autofill.errors import InvalidRequest, KeyNotFound
+from autofill.trust import keys
+from autofill.trust.access import Authenticator, hash_secret
 from tests.aio import run
 
 

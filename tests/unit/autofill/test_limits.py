@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autofill.access import Principal
 from autofill.errors import RateLimited
-from autofill.limits import MemoryWindows, RateLimiter
+from autofill.trust.access import Principal
+from autofill.trust.limits import MemoryWindows, RateLimiter
 from tests.aio import run
 
 KEY = Principal("k1", "portal", frozenset({"prefill"}))

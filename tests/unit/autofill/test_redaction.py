@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from autofill.audit import SubjectHasher
-from autofill.redaction import IdentifierRedactor, install_log_redaction
+from autofill.trust.audit import SubjectHasher
+from autofill.trust.redaction import IdentifierRedactor, install_log_redaction
 
 HASHER = SubjectHasher(b"h" * 32)
 

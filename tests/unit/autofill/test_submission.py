@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from autofill.errors import Forbidden, InvalidToken, TokenExpired
-from autofill.submission import SubmissionSigner
+from autofill.trust.submission import SubmissionSigner
 
 LOCKED = {
     "full_name": "NGUYỄN VĂN AN",

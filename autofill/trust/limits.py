@@ -6,7 +6,7 @@ so limits hold across workers. Without Redis, or while Redis is unreachable, eac
 counts in process (degrade, don't fail): a limit then holds per worker, and Redis is tried
 again after a short pause.
 
-A key flagged for enumeration (see `autofill.enumeration`) gets the much smaller
+A key flagged for enumeration (see `autofill.trust.enumeration`) gets the much smaller
 `enumeration_rate_per_minute` budget until the flag expires.
 """
 
@@ -17,8 +17,8 @@ import math
 import time
 from typing import Any
 
-from autofill.access import Principal
 from autofill.errors import RateLimited
+from autofill.trust.access import Principal
 
 log = logging.getLogger(__name__)
 

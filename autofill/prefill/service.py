@@ -22,9 +22,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from autofill.access import Principal
 from autofill.errors import Forbidden
-from autofill.prefill_models import (
+from autofill.prefill.models import (
     RESERVED,
     Observer,
     PrefillContext,
@@ -33,6 +32,7 @@ from autofill.prefill_models import (
     Release,
     SubjectRef,
 )
+from autofill.trust.access import Principal
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore

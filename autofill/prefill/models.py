@@ -1,6 +1,6 @@
 """What prefill takes and gives: the request, and what observers see (context, result).
 
-Re-exported by `autofill.prefill`; see its docstring for statuses, coverage and observers.
+Re-exported by `autofill.prefill.service`; see its docstring for statuses, coverage and observers.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from autofill.access import Principal
+from autofill.trust.access import Principal
 
 MAX_PURPOSE = 300
 RESERVED = frozenset({"form", "fields", "coverage", "subjects"})

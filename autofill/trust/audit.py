@@ -9,7 +9,7 @@ Writes go through a group commit: each request queues its entries and awaits the
 of the batch they land in; one writer task drains everything queued while the previous
 batch was being written into a single transaction. A failed write fails the requests
 waiting on it (503): data is never released without its audit entry. How a batch reaches
-the database, and how durable a commit is, is `autofill.audit_writers`'s part.
+the database, and how durable a commit is, is `autofill.trust.audit_writers`'s part.
 The API only appends and reads; retention purges are the only deletes.
 """
 
@@ -34,11 +34,11 @@ import orjson
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from autofill.access import Principal
-from autofill.audit_subjects import SubjectIndex
-from autofill.audit_writers import AuditWriteError, AuditWriter, Row, make_audit_writer
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
 from autofill.models import AuditEntry, ServiceSecret
+from autofill.trust.access import Principal
+from autofill.trust.audit_subjects import SubjectIndex
+from autofill.trust.audit_writers import AuditWriteError, AuditWriter, Row, make_audit_writer
 from registries.database import sqlite_path
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ HASH_KEY_NAME = "audit_hash_key"
 # Actions written to the log.
 PREFILL, LOOKUP, LISTING, SEARCH, EDIT = "prefill", "lookup", "listing", "search", "edit"
 ENUMERATION = "enumeration_suspected"
-# How often the SQLite subject index catches up with the log (`autofill.audit_subjects`).
+# How often the SQLite subject index catches up with the log (`autofill.trust.audit_subjects`).
 INDEX_SECONDS = 1.0
 ID_CHUNK = 500  # ids per query when reading a subject's indexed entries
 

@@ -27,9 +27,9 @@ import orjson
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from autofill.access import SCOPES, Principal, hash_secret
 from autofill.errors import InvalidRequest, KeyNotFound, Problem, ServiceUnavailable
 from autofill.models import ApiKey
+from autofill.trust.access import SCOPES, Principal, hash_secret
 from registries.flights import SingleFlight
 
 KEY_PREFIX = "afk"

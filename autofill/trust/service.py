@@ -14,15 +14,22 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from autofill.access import Authenticator, Principal
-from autofill.audit import ENUMERATION, PREFILL, AuditLog, Release, SubjectHasher, load_hash_key
 from autofill.config import Settings
-from autofill.enumeration import EnumerationWatch
-from autofill.keys import DatabaseKeyStore
-from autofill.limits import RateLimiter
-from autofill.prefill import PrefillContext, PrefillResult
-from autofill.redaction import install_log_redaction
-from autofill.submission import SubmissionSigner
+from autofill.prefill.service import PrefillContext, PrefillResult
+from autofill.trust.access import Authenticator, Principal
+from autofill.trust.audit import (
+    ENUMERATION,
+    PREFILL,
+    AuditLog,
+    Release,
+    SubjectHasher,
+    load_hash_key,
+)
+from autofill.trust.enumeration import EnumerationWatch
+from autofill.trust.keys import DatabaseKeyStore
+from autofill.trust.limits import RateLimiter
+from autofill.trust.redaction import install_log_redaction
+from autofill.trust.submission import SubmissionSigner
 
 log = logging.getLogger(__name__)
 

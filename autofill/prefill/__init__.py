@@ -1,0 +1,1 @@
+"""Prefill: resolve a form's subjects, fill its fields, provenance and coverage."""
