@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     enumeration_window_seconds: int = Field(default=60, ge=1)
     enumeration_not_found_limit: int = Field(default=30, ge=1)
     enumeration_sequential_limit: int = Field(default=20, ge=1)
+    # Records one key may list (listing pages) within the window before it is flagged.
+    enumeration_listing_limit: int = Field(default=2000, ge=1)
     submission_token_ttl_seconds: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
     catalog_dir: Path | None = None
 

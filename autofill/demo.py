@@ -1,26 +1,28 @@
-"""Start-up step: an empty embedded registry gets the demo seed, so the demo works at once."""
+"""An empty embedded registry gets the demo seed at start, so the demo works at once."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from autofill.api.state import AppState
+from sqlalchemy import Engine
+
+from autofill.config import Settings
 from registries import repository
+from registries.cache import Cache
 from seed import RegistryNotEmpty, seed_registry
 
 log = logging.getLogger("autofill.demo")
 
 
-def _is_empty(state: AppState) -> bool:
-    with state.engine.connect() as conn:
+def _is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
         return repository.count(conn, "citizen") == 0
 
 
-async def seed_demo(state: AppState) -> None:
+async def seed_demo(settings: Settings, engine: Engine, cache: Cache) -> None:
     """Seed the demo registry when the settings ask for it and the registry is empty."""
-    settings = state.settings
-    if not settings.should_seed_demo or not await asyncio.to_thread(_is_empty, state):
+    if not settings.should_seed_demo or not await asyncio.to_thread(_is_empty, engine):
         return
     try:
         report = await asyncio.to_thread(
@@ -32,5 +34,5 @@ async def seed_demo(state: AppState) -> None:
         )
     except RegistryNotEmpty:
         return  # another worker seeded it first
-    await state.cache.clear()
+    await cache.clear()
     log.info("seeded the demo registry: %s rows in %.1f s", report.rows, report.seconds)

@@ -17,7 +17,6 @@ from rich.table import Table
 from autofill.config import Settings
 from autofill.database import migrate
 from autofill.prefill.service import PrefillRequest, PrefillService
-from autofill.trust.access import Principal
 from forms.catalog import load_catalog, read_catalog
 from forms.errors import FormError, InvalidFormSchema
 from forms.service import FormStore
@@ -42,7 +41,6 @@ COVERAGE_CASES: dict[str, dict[str, str]] = {
     "tax-registration-05-dk-tct": {"taxpayer": "typical_adult", "agent": "two_representatives"},
     "branch-registration": {"company": "two_representatives", "head": "typical_adult"},
 }
-ADMIN = Principal("cli", "autofill forms", frozenset({"admin"}))
 
 
 def _read(path: Path) -> Any:
@@ -173,7 +171,7 @@ def coverage_rows(
         rows = []
         async with _services(settings) as (store, registry):
             await load_catalog(store, directory)
-            engine = PrefillService(store, registry)
+            engine = PrefillService(store, registry, releases=None)
             for document in read_catalog(directory):
                 form = await store.compiled(document["id"])
                 chosen = {"citizen": citizen, "business": business}
@@ -187,14 +185,9 @@ def coverage_rows(
                 request = PrefillRequest.model_validate(
                     {"subjects": ids, "purpose": "coverage report"}
                 )
-                body = await engine.prefill(form.id, request, principal=ADMIN)
+                coverage = await engine.coverage(form.id, request)
                 rows.append(
-                    {
-                        "form": form.id,
-                        "title": form.schema.title,
-                        "personas": subjects,
-                        **body["coverage"],
-                    }
+                    {"form": form.id, "title": form.schema.title, "personas": subjects, **coverage}
                 )
         return rows
 

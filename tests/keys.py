@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autofill.trust.access import Principal, hash_secret
+from autofill.trust import KeyPrincipal, hash_secret
 
 
 class StaticKeys:
@@ -12,7 +12,7 @@ class StaticKeys:
 
     def __init__(self, keys: dict[str, tuple[set[str], set[str] | None]]) -> None:
         self._keys = {
-            hash_secret(secret): Principal(
+            hash_secret(secret): KeyPrincipal(
                 f"k{i}",
                 secret,
                 frozenset(scopes),
@@ -21,14 +21,14 @@ class StaticKeys:
             for i, (secret, (scopes, forms)) in enumerate(keys.items())
         }
 
-    async def find(self, secret_hash: str) -> Principal | None:
+    async def find(self, secret_hash: str) -> KeyPrincipal | None:
         """The principal for a key hash."""
         return self._keys.get(secret_hash)
 
 
 def install(client: Any, keys: dict[str, tuple[set[str], set[str] | None]]) -> None:
     """Add fixed keys to a started app."""
-    client.app.state.services.auth.stores.append(StaticKeys(keys))
+    client.app.state.services.trust.auth.stores.append(StaticKeys(keys))
 
 
 def bearer(secret: str) -> dict[str, str]:

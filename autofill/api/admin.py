@@ -6,9 +6,9 @@ import asyncio
 from typing import Self
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from autofill.api.dependencies import RegistryWriter, StateDep
+from autofill.api.dependencies import RegistryWriter, ServicesDep
 from autofill.api.schemas import PROBLEM_RESPONSES
 from registries.errors import ReseedDisabled
 from seed import seed_registry
@@ -22,6 +22,8 @@ MAX_HTTP_BUSINESSES = 50_000
 
 class ReseedRequest(BaseModel):
     """How big a registry to generate, from which seed."""
+
+    model_config = ConfigDict(extra="forbid")
 
     citizens: int = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
     businesses: int = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)
@@ -45,21 +47,20 @@ class ReseedReport(BaseModel):
 
 
 @router.post("/reseed", operation_id="reseed_registry", response_model=ReseedReport)
-async def reseed(body: ReseedRequest, state: StateDep, _: RegistryWriter) -> ReseedReport:
+async def reseed(body: ReseedRequest, services: ServicesDep, _: RegistryWriter) -> ReseedReport:
     """Replace the whole registry with personas plus a freshly generated one."""
-    if not state.settings.allow_reseed:
+    if not services.settings.allow_reseed:
         raise ReseedDisabled("reseeding over HTTP is turned off for this deployment")
-    lock = state.extras.setdefault("reseed_lock", asyncio.Lock())
-    async with lock:
+    async with services.reseed_lock:
         report = await asyncio.to_thread(
             seed_registry,
-            state.settings.database_url,
+            services.settings.database_url,
             citizens=body.citizens,
             businesses=body.businesses,
             seed=body.seed,
             reset=True,
         )
-        await state.cache.clear()
+        await services.cache.clear()
     return ReseedReport(
         seed=report.seed,
         citizens=report.citizens,

@@ -6,21 +6,17 @@ import asyncio
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from starlette.requests import Request
 
-from autofill.api.dependencies import require
+from autofill.api.dependencies import Auditor, TrustDep
 from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
-from autofill.api.trust import get_trust
 from autofill.errors import InvalidRequest, Problem
-from autofill.trust.access import Principal
-from autofill.trust.audit import AuditFilter, decode_cursor
+from autofill.trust import AuditFilter, decode_cursor
 from registries.errors import InvalidIdentifier
 from registries.identifiers import identify
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
-Auditor = Annotated[Principal, Depends(require("audit:read"))]
 
 
 class AuditEntryPublic(BaseModel):
@@ -57,8 +53,8 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 @router.get("/audit", operation_id="search_audit", response_model=AuditPage)
 async def search_audit(
-    request: Request,
-    auditor: Auditor,
+    trust: TrustDep,
+    grant: Auditor,
     key_id: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z0-9_-]+$")] = None,
     form_id: Annotated[str | None, Query(max_length=100)] = None,
     subject: Annotated[
@@ -74,7 +70,6 @@ async def search_audit(
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPage:
     """Audit entries matching every filter given, newest first, a page at a time."""
-    trust = get_trust(request)
     subject_hash = None
     if subject is not None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from autofill.api.dependencies import StateDep
+from autofill.api.dependencies import ServicesDep
 from registries.errors import RegistryUnavailable
 
 router = APIRouter(tags=["health"])
@@ -18,7 +18,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", operation_id="readyz")
-async def readyz(state: StateDep) -> JSONResponse:
+async def readyz(state: ServicesDep) -> JSONResponse:
     """Ready when the database answers; degraded (still 200) when only the cache is down."""
     database = "ok"
     try:

@@ -7,19 +7,16 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
-from starlette.requests import Request
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from autofill.api.dependencies import StateDep, require
+from autofill.api.dependencies import Admin, FormsDep, ServicesDep
 from autofill.api.schemas import PROBLEM_RESPONSES
-from autofill.api.trust import get_trust
+from autofill.errors import InvalidRequest, Problem
 from autofill.trust import keys
-from autofill.trust.access import Principal
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
-Admin = Annotated[Principal, Depends(require("admin"))]
 Scope = Literal["prefill", "registry:read", "registry:write", "forms:write", "audit:read", "admin"]
 FormId = Annotated[str, Field(pattern=keys.FORM_ID.pattern, max_length=100)]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="the key's public id")]
@@ -27,6 +24,8 @@ KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="the key's pu
 
 class KeyCreate(BaseModel):
     """A new key's name, scopes and optional limits."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["cổng dịch vụ công Hà Nội"])
     scopes: list[Scope] = Field(min_length=1, max_length=6)
@@ -62,11 +61,23 @@ class KeyList(BaseModel):
 
 
 @router.post("", operation_id="create_key", status_code=201, response_model=KeyCreated)
-async def create_key(body: KeyCreate, state: StateDep, _: Admin) -> KeyCreated:
-    """Create a key; the response is the only time its secret is shown."""
+async def create_key(
+    body: KeyCreate, services: ServicesDep, forms: FormsDep, _: Admin
+) -> KeyCreated:
+    """Create a key; the response is the only time its secret is shown. Every form id it
+    names must be a registered form (422 naming the others)."""
+    if body.form_ids:
+        known = {summary["id"] for summary in (s.summary() for s in await forms.list_all())}
+        problems = [
+            Problem(f"/form_ids/{i}", f"no form {form_id!r} is registered", "unknown_form")
+            for i, form_id in enumerate(body.form_ids)
+            if form_id not in known
+        ]
+        if problems:
+            raise InvalidRequest(problems[0].detail, problems=problems)
     info, secret = await asyncio.to_thread(
         keys.create_key,
-        state.engine,
+        services.engine,
         name=body.name,
         scopes=body.scopes,
         form_ids=body.form_ids,
@@ -76,15 +87,15 @@ async def create_key(body: KeyCreate, state: StateDep, _: Admin) -> KeyCreated:
 
 
 @router.get("", operation_id="list_keys", response_model=KeyList)
-async def list_keys(state: StateDep, _: Admin) -> KeyList:
+async def list_keys(services: ServicesDep, _: Admin) -> KeyList:
     """Every key, live and revoked, without secrets."""
-    infos = await asyncio.to_thread(keys.list_keys, state.engine)
+    infos = await asyncio.to_thread(keys.list_keys, services.engine)
     return KeyList(items=[KeyPublic(**asdict(i)) for i in infos])
 
 
 @router.delete("/{key_id}", operation_id="revoke_key", status_code=204)
-async def revoke_key(key_id: KeyId, request: Request, state: StateDep, _: Admin) -> Response:
+async def revoke_key(key_id: KeyId, services: ServicesDep, _: Admin) -> Response:
     """Revoke a key: at once in this worker, within `key_cache_seconds` in the others."""
-    await asyncio.to_thread(keys.revoke_key, state.engine, key_id)
-    get_trust(request).keys.forget(key_id)
+    await asyncio.to_thread(keys.revoke_key, services.engine, key_id)
+    services.trust.keys.forget(key_id)
     return Response(status_code=204)

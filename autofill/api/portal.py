@@ -8,7 +8,6 @@ travel only in POST bodies, never in URLs (access logs must not hold them).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +18,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from autofill.api.dependencies import StateDep
-from autofill.api.state import AppState
-from autofill.api.stats import get_stats
+from autofill.api.dependencies import ServicesDep
+from autofill.container import Services
 from autofill.portal import dashboard, personas
-from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.client import ServiceClient
 from autofill.portal.messages import identifier_message
 from autofill.portal.submission import submitted_values
 from autofill.portal.text import present
@@ -59,35 +57,15 @@ templates = Jinja2Templates(
 router = APIRouter(include_in_schema=False)
 
 
-async def start_portal(state: AppState) -> None:
-    """Give the portal its server-side key (only when the portal is served)."""
-    if not state.settings.should_serve_portal:
-        return
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per in-process call
-    store = PortalKeyStore()
-    state.auth.stores.append(store)
-    state.extras["portal_keys"] = store
-
-
-async def stop_portal(state: AppState) -> None:
-    """Close the portal's in-process client."""
-    client = state.extras.pop("portal_client", None)
-    if client is not None:
-        await client.close()
-
-
 def mount_portal(app: FastAPI) -> None:
     """Serve the portal pages and their static files on `app`."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
 
-def _client(request: Request, state: AppState) -> ServiceClient:
-    client = state.extras.get("portal_client")
-    if client is None:
-        client = ServiceClient(request.app, state.extras["portal_keys"].secret)
-        state.extras["portal_client"] = client
-    return client
+def _client(request: Request, state: Services) -> ServiceClient:
+    assert state.portal is not None  # the routes are mounted only with the portal
+    return state.portal.client
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -105,7 +83,7 @@ async def _catalog(client: ServiceClient) -> list[dict[str, Any]]:
 
 async def _index(
     request: Request,
-    state: AppState,
+    state: Services,
     form_id: str | None,
     *,
     entered: dict[str, str] | None = None,
@@ -135,13 +113,13 @@ async def _index(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def portal_home(request: Request, state: StateDep, form: str | None = None) -> Response:
+async def portal_home(request: Request, state: ServicesDep, form: str | None = None) -> Response:
     """Choose a form, then give the identifiers its subjects need."""
     return await _index(request, state, form)
 
 
 @router.post("/prefill", response_class=HTMLResponse)
-async def portal_prefill(request: Request, state: StateDep) -> Response:
+async def portal_prefill(request: Request, state: ServicesDep) -> Response:
     """Prefill the chosen form for the given identifiers (or a persona) and show it."""
     data = await request.form()
     form_id = str(data.get("form") or "")
@@ -203,7 +181,7 @@ def _failure_message(status: int) -> str:
 
 
 @router.post("/submit", response_class=HTMLResponse)
-async def portal_submit(request: Request, state: StateDep) -> Response:
+async def portal_submit(request: Request, state: ServicesDep) -> Response:
     """Take the submitted form, run the submission check, show its verdict."""
     data = await request.form()
     form_id = str(data.get("form") or "")
@@ -250,10 +228,10 @@ async def portal_submit(request: Request, state: StateDep) -> Response:
 
 @router.get("/stats", response_class=HTMLResponse)
 async def portal_stats(
-    request: Request, state: StateDep, range: str = "30d", form: str | None = None
+    request: Request, state: ServicesDep, range: str = "30d", form: str | None = None
 ) -> Response:
     """The coverage dashboard: the two indicators, per form, over time."""
     client = _client(request, state)
     catalog = await _catalog(client)
-    board = await dashboard.build(get_stats(state), client, catalog, range, form)
+    board = await dashboard.build(state.stats.service, client, catalog, range, form)
     return _page(request, "stats.html", {"board": board})

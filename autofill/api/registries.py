@@ -9,21 +9,25 @@ from fastapi import APIRouter, Body, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autofill.api.dependencies import RegistryDep, RegistryReader, RegistryWriter
-from autofill.api.releases import (
-    EDIT_RESPONSES,
-    answer_edit,
-    release_page,
-    release_record,
-    release_results,
+from autofill.api.answers import json_answer
+from autofill.api.dependencies import (
+    RegistryDep,
+    RegistryLister,
+    RegistryReader,
+    RegistryWriter,
+    TrustDep,
 )
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.trust import Grant, Trust
 from registries.errors import InvalidQuery, Problem
 from registries.identifiers import PersonalId, TaxCode
 from registries.schemas import BusinessRecord, CitizenRecord
 from registries.search import describe_query
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
+EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    204: {"description": "stored; the record is not returned to a key without registry:read"}
+}
 
 JSON = "application/json"
 Limit = Annotated[
@@ -66,10 +70,11 @@ def _page(docs: list[bytes], next_cursor: str | None) -> Response:
     tags=["registries"],
 )
 async def get_citizen(
-    personal_id: CitizenKey, request: Request, reader: RegistryReader
+    personal_id: CitizenKey, request: Request, grant: RegistryReader, trust: TrustDep
 ) -> Response:
     """One citizen of the population registry (audited)."""
-    return _json(await release_record(request, reader, "citizen", personal_id))
+    doc = await trust.releases.read_record(grant, "citizen", personal_id)
+    return json_answer(request, doc)
 
 
 @router.get(
@@ -78,9 +83,12 @@ async def get_citizen(
     response_model=BusinessRecord,
     tags=["registries"],
 )
-async def get_business(code: BusinessKey, request: Request, reader: RegistryReader) -> Response:
-    """One enterprise, branch or household business (audited)."""
-    return _json(await release_record(request, reader, "business", code))
+async def get_business(
+    code: BusinessKey, request: Request, grant: RegistryReader, trust: TrustDep
+) -> Response:
+    """One enterprise, branch or household business (audited, with the people it names)."""
+    doc = await trust.releases.read_record(grant, "business", code)
+    return json_answer(request, doc)
 
 
 def _search_only(cursor: str | None, **filters: Any) -> None:
@@ -102,9 +110,9 @@ def _results(name: str, registry: str, items: list[dict[str, Any]]) -> dict[str,
 
 @router.get("/citizens", operation_id="list_citizens", tags=["registries"])
 async def list_citizens(
-    request: Request,
     registry: RegistryDep,
-    reader: RegistryReader,
+    grant: RegistryLister,
+    trust: TrustDep,
     limit: Limit = None,
     cursor: Cursor = None,
     name: Name = None,
@@ -117,7 +125,7 @@ async def list_citizens(
     if name is None:
         _search_only(None, birth_date=birth_date, birth_year=birth_year, province=province)
         docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit or 50)
-        await release_page(request, reader, "citizen", docs)
+        await trust.releases.release_page(grant, "citizen", docs)
         return _page(docs, next_cursor)
     _search_only(cursor)
     items = await registry.search_records(
@@ -128,15 +136,15 @@ async def list_citizens(
         province=province,
         limit=limit or 10,
     )
-    await release_results(request, reader, "citizen", items)
+    await trust.releases.release_results(grant, "citizen", items)
     return _results(name, "citizen", items)
 
 
 @router.get("/businesses", operation_id="list_businesses", tags=["registries"])
 async def list_businesses(
-    request: Request,
     registry: RegistryDep,
-    reader: RegistryReader,
+    grant: RegistryLister,
+    trust: TrustDep,
     limit: Limit = None,
     cursor: Cursor = None,
     name: Name = None,
@@ -147,14 +155,21 @@ async def list_businesses(
     if name is None:
         _search_only(None, province=province)
         docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit or 50)
-        await release_page(request, reader, "business", docs)
+        await trust.releases.release_page(grant, "business", docs)
         return _page(docs, next_cursor)
     _search_only(cursor)
     items = await registry.search_records(
         "business", name=name, province=province, limit=limit or 10
     )
-    await release_results(request, reader, "business", items)
+    await trust.releases.release_results(grant, "business", items)
     return _results(name, "business", items)
+
+
+async def _edited(trust: Trust, grant: Grant, registry: str, key: str, doc: bytes) -> Response:
+    """The stored record after an edit, to a key that may read it (audited); else 204."""
+    if await trust.releases.release_edit(grant, registry, key, doc):
+        return _json(doc)
+    return Response(status_code=204)
 
 
 Record = Annotated[dict[str, Any], Body(description="the whole record")]
@@ -171,13 +186,13 @@ Patch = Annotated[dict[str, Any], Body(description="an RFC 7396 JSON merge patch
 async def put_citizen(
     personal_id: CitizenKey,
     body: Record,
-    request: Request,
     registry: RegistryDep,
-    writer: RegistryWriter,
+    grant: RegistryWriter,
+    trust: TrustDep,
 ) -> Response:
     """Create or replace a citizen (testers)."""
     doc = await registry.replace("citizen", personal_id, body, create=False)
-    return await answer_edit(request, writer, "citizen", personal_id, doc)
+    return await _edited(trust, grant, "citizen", personal_id, doc)
 
 
 @router.patch(
@@ -190,13 +205,13 @@ async def put_citizen(
 async def patch_citizen(
     personal_id: CitizenKey,
     body: Patch,
-    request: Request,
     registry: RegistryDep,
-    writer: RegistryWriter,
+    grant: RegistryWriter,
+    trust: TrustDep,
 ) -> Response:
     """Change some attributes of a citizen (testers)."""
     doc = await registry.patch("citizen", personal_id, body)
-    return await answer_edit(request, writer, "citizen", personal_id, doc)
+    return await _edited(trust, grant, "citizen", personal_id, doc)
 
 
 @router.delete(
@@ -218,11 +233,11 @@ async def delete_citizen(
     tags=["registries"],
 )
 async def put_business(
-    code: BusinessKey, body: Record, request: Request, registry: RegistryDep, writer: RegistryWriter
+    code: BusinessKey, body: Record, registry: RegistryDep, grant: RegistryWriter, trust: TrustDep
 ) -> Response:
     """Create or replace a business (testers)."""
     doc = await registry.replace("business", code, body, create=False)
-    return await answer_edit(request, writer, "business", code, doc)
+    return await _edited(trust, grant, "business", code, doc)
 
 
 @router.patch(
@@ -233,11 +248,11 @@ async def put_business(
     tags=["registries"],
 )
 async def patch_business(
-    code: BusinessKey, body: Patch, request: Request, registry: RegistryDep, writer: RegistryWriter
+    code: BusinessKey, body: Patch, registry: RegistryDep, grant: RegistryWriter, trust: TrustDep
 ) -> Response:
     """Change some attributes of a business (testers)."""
     doc = await registry.patch("business", code, body)
-    return await answer_edit(request, writer, "business", code, doc)
+    return await _edited(trust, grant, "business", code, doc)
 
 
 @router.delete(

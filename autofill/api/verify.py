@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
-from starlette.requests import Request
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
 
-from autofill.api.dependencies import require
+from autofill.api.dependencies import TrustDep, Verifier
 from autofill.api.schemas import PROBLEM_RESPONSES, ProblemDetails
-from autofill.api.trust import get_trust
-from autofill.errors import Forbidden, InvalidRequest, Problem
-from autofill.trust.access import Principal
-from autofill.trust.submission import MAX_TOKEN_CHARS
+from autofill.errors import InvalidRequest, Problem
+from autofill.trust import MAX_TOKEN_CHARS
 from registries.errors import InvalidIdentifier
 from registries.identifiers import identify
 
@@ -26,12 +23,13 @@ router = APIRouter(
         410: {"model": ProblemDetails, "content": {"application/problem+json": {}}},
     },
 )
-Portal = Annotated[Principal, Depends(require("prefill"))]
 FormIdPath = Annotated[str, Path(max_length=100, description="the form's id")]
 
 
 class VerifyRequest(BaseModel):
     """The token prefill returned and the values the user is submitting."""
+
+    model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS)
     values: dict[str, Any] = Field(max_length=2000, description="field key → submitted value")
@@ -57,12 +55,9 @@ class VerifyResult(BaseModel):
 
 @router.post("/{form_id}/verify", operation_id="verify_submission", response_model=VerifyResult)
 async def verify_submission(
-    form_id: FormIdPath, body: VerifyRequest, request: Request, principal: Portal
+    form_id: FormIdPath, body: VerifyRequest, grant: Verifier, trust: TrustDep
 ) -> VerifyResult:
     """Compare submitted values with the locked values of a prefill (410 once expired)."""
-    if not principal.allows_form(form_id):
-        raise Forbidden(f"this key may not use form {form_id!r}")
-    trust = get_trust(request)
     subject_hashes = None
     if body.subjects is not None:
         subject_hashes = {}
@@ -78,7 +73,7 @@ async def verify_submission(
     check = trust.signer.check(
         body.token,
         form_id=form_id,
-        key_id=principal.key_id,
+        key_id=grant.principal.key_id,
         values=body.values,
         subjects=subject_hashes,
     )

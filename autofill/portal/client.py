@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from autofill.trust.access import Principal, hash_secret
+from autofill.trust import KeyPrincipal, Principal, hash_secret
 
 PORTAL_KEY_ID = "portal-demo"
 PORTAL_SCOPES = frozenset({"prefill"})
@@ -21,7 +21,7 @@ class PortalKeyStore:
     def __init__(self) -> None:
         self.secret = secrets.token_urlsafe(32)
         self._hash = hash_secret(self.secret)
-        self.principal = Principal(PORTAL_KEY_ID, "demo portal (server side)", PORTAL_SCOPES)
+        self.principal = KeyPrincipal(PORTAL_KEY_ID, "demo portal (server side)", PORTAL_SCOPES)
 
     async def find(self, secret_hash: str) -> Principal | None:
         """The portal's principal for its own key, None for any other."""

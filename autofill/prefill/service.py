@@ -12,9 +12,10 @@ Coverage: `filled` / `total` where total counts every field of the form (the e-g
 target is the share of a form's information filled automatically); `mapped` counts the
 fields with a prefill mapping and `mapped_ratio` = filled / mapped.
 
-Observers (`AppState.extras["prefill_observers"]`): async callables `(context, result)`
-awaited after the result is computed and before the response is sent; a dict they return
-is merged into the response's top level (reserved keys excepted). See CONVENTIONS.md.
+Release: the engine hands what leaves to trust's release service (`ReleaseService.
+release_prefill`: audit committed, submission token issued) before the answer exists;
+misses go to the enumeration watch. Observers (statistics, metrics), given where the
+service is built, then see the context and result; they cannot change the answer.
 """
 
 from __future__ import annotations
@@ -22,17 +23,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from autofill.errors import Forbidden
+from autofill.errors import ServiceUnavailable
 from autofill.prefill.models import (
-    RESERVED,
     Observer,
     PrefillContext,
     PrefillRequest,
     PrefillResult,
-    Release,
     SubjectRef,
 )
-from autofill.trust.access import Principal
+from autofill.trust import Action, Ask, Authorizer, Disclosed, Grant, ReleaseService
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore
@@ -46,7 +45,6 @@ __all__ = [
     "PrefillRequest",
     "PrefillResult",
     "PrefillService",
-    "Release",
     "SubjectRef",
     "parse_subject_id",
 ]
@@ -83,51 +81,76 @@ def parse_subject_id(name: str, registry: str, raw: str) -> str:
 
 
 class PrefillService:
-    """Prefills registered forms from the registries."""
+    """Prefills registered forms from the registries, releasing through trust."""
 
-    def __init__(self, forms: FormStore, registry: RegistryService) -> None:
+    def __init__(
+        self,
+        forms: FormStore,
+        registry: RegistryService,
+        releases: ReleaseService | None,
+        observers: tuple[Observer, ...] = (),
+    ) -> None:
         self.forms = forms
         self.registry = registry
+        # None only for an engine that releases nothing (the CLI's coverage report).
+        self.releases = releases
+        self.observers = observers
 
     async def prefill(
-        self,
-        form_id: str,
-        request: PrefillRequest,
-        *,
-        principal: Principal,
-        version: int | None = None,
-        request_id: str = "",
-        observers: list[Observer] | tuple[Observer, ...] = (),
-    ) -> dict[str, Any]:
-        """Prefill one form for one set of subjects; returns the response document."""
-        if not principal.allows_form(form_id):
-            raise Forbidden(f"this key may not use form '{form_id}'")
+        self, form_id: str, request: PrefillRequest, *, grant: Grant, version: int | None = None
+    ) -> PrefillResult:
+        """Prefill one form for one set of subjects, released and audited under `grant`."""
+        releases = self.releases
+        if releases is None:
+            raise ServiceUnavailable("this prefill engine cannot release data")
         form = await self.forms.compiled(form_id, version)
         ids = self._root_ids(form, request.subjects)
+        # The same principal, asked again now that the subjects are known (a consent
+        # token is bound to its citizen); no budget is charged twice.
+        Authorizer.check(grant.principal, Ask(Action.PREFILL, form.id, subjects=ids))
+        try:
+            result, released, refs, docs = await self._fill_for(form, ids, request)
+        except RecordNotFound as exc:
+            missed = [
+                (form.subjects[name].registry, ids[name])
+                for name in ids
+                if any(p.pointer == f"/subjects/{name}" for p in exc.problems)
+            ]
+            await releases.note_misses(grant, missed)  # the enumeration watch
+            raise
+        result.submission = await releases.release_prefill(
+            grant,
+            form_id=form.id,
+            form_version=form.version,
+            purpose=request.purpose,
+            data=_disclosed(refs, docs, released),
+            roots={n: r.identifier for n, r in refs.items() if r.root and r.identifier},
+            locked=result.locked,
+        )
+        if self.observers:
+            context = PrefillContext(
+                grant, form.id, form.version, request.purpose, refs, released, request.overwrite
+            )
+            for observer in self.observers:
+                await observer(context, result)
+        return result
+
+    async def coverage(self, form_id: str, request: PrefillRequest) -> dict[str, Any]:
+        """How much of a form these subjects fill, releasing nothing (coverage reports)."""
+        form = await self.forms.compiled(form_id)
+        result, *_ = await self._fill_for(form, self._root_ids(form, request.subjects), request)
+        return result.coverage
+
+    async def _fill_for(
+        self, form: CompiledForm, ids: dict[str, str], request: PrefillRequest
+    ) -> tuple[
+        PrefillResult, tuple[CompiledField, ...], dict[str, SubjectRef], dict[str, dict[str, Any]]
+    ]:
         if request.values:
             _check_values(form, request.values)
         docs, refs = await self._resolve(form, ids)
         result, released = self._fill(form, docs, refs, request)
-        if observers:
-            context = PrefillContext(
-                principal,
-                form.id,
-                form.version,
-                request.purpose,
-                refs,
-                released,
-                request_id,
-                request.overwrite,
-            )
-            for observer in observers:
-                extra = await observer(context, result)
-                if extra:
-                    for key, value in extra.items():
-                        if key in RESERVED:
-                            log.warning("prefill observer tried to replace '%s'", key)
-                        else:
-                            result.extra[key] = value
-        return result.body()
+        return result, released, refs, docs
 
     @staticmethod
     def _root_ids(form: CompiledForm, given: dict[str, str]) -> dict[str, str]:
@@ -220,15 +243,15 @@ class PrefillService:
         docs: dict[str, dict[str, Any]],
         refs: dict[str, SubjectRef],
         request: PrefillRequest,
-    ) -> tuple[PrefillResult, tuple[Release, ...]]:
+    ) -> tuple[PrefillResult, tuple[CompiledField, ...]]:
         fields: dict[str, dict[str, Any]] = {}
-        released: list[Release] = []
+        released: list[CompiledField] = []
         filled = 0
         user = request.values or {}
         statuses: dict[str, int] = {}
         by_registry: dict[str, int] = {}
         locked: dict[str, Any] = {}
-        for f, release in zip(form.fields, _releases(form), strict=True):
+        for f in form.fields:
             env = _envelope(f, docs, refs)
             if user and user.get(f.key) is not None:
                 env = _with_user_value(env, user[f.key], request.overwrite)
@@ -236,12 +259,13 @@ class PrefillService:
             statuses[status] = statuses.get(status, 0) + 1
             if status == "filled":
                 filled += 1
-                released.append(release)
-                by_registry[release.registry] = by_registry.get(release.registry, 0) + 1
+                released.append(f)
+                registry = f.registry or ""
+                by_registry[registry] = by_registry.get(registry, 0) + 1
                 if env["locked"]:
                     locked[f.key] = env["value"]
             elif "registry_value" in env:
-                released.append(release)
+                released.append(f)
             fields[f.key] = env
         total = len(form.fields)
         mapped = form.mapped
@@ -267,21 +291,22 @@ class PrefillService:
         return result, tuple(released)
 
 
-_RELEASES: dict[tuple[str, int], tuple[Release, ...]] = {}
-
-
-def _releases(form: CompiledForm) -> tuple[Release, ...]:
-    """What each field releases, built once per form version (versions never change)."""
-    found = _RELEASES.get((form.id, form.version))
-    if found is None:
-        found = tuple(
-            Release(f.key, f.subject or "", f.registry or "", f.attribute or "")
-            for f in form.fields
-        )
-        if len(_RELEASES) > 1000:
-            _RELEASES.clear()
-        _RELEASES[(form.id, form.version)] = found
-    return found
+def _disclosed(
+    refs: dict[str, SubjectRef],
+    docs: dict[str, dict[str, Any]],
+    released: tuple[CompiledField, ...],
+) -> list[Disclosed]:
+    """Every subject found, with the attributes of theirs that leave (in trust's terms)."""
+    attributes: dict[str, set[str]] = {
+        name: set() for name, ref in refs.items() if ref.status == "found" and ref.identifier
+    }
+    for f in released:
+        if f.subject in attributes:
+            attributes[f.subject or ""].add(f.attribute or "")
+    return [
+        Disclosed(refs[name].registry, refs[name].identifier or "", sorted(attrs), docs.get(name))
+        for name, attrs in attributes.items()
+    ]
 
 
 def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:

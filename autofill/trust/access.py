@@ -1,8 +1,10 @@
-"""API keys and scopes: who is calling, and what they may do.
+"""Who is calling: principals, and the authenticator that resolves a bearer secret to one.
 
-The bootstrap admin key comes from `AUTOFILL_ADMIN_KEY`; keys stored in the database
-(hashed, with scopes and an optional list of form ids) are looked up by `KeyStore`s
-registered on the `Authenticator`.
+A principal is anything that can ask for an action (`autofill.trust.authz.Ask`) and be
+told whether it may: today an API key (`KeyPrincipal`: scopes and an optional list of
+forms); next, a citizen's consent token. The bootstrap admin key comes from
+`AUTOFILL_ADMIN_KEY`; keys stored in the database (hashed, with scopes and an optional list
+of form ids) are looked up by the `KeyStore`s registered on the `Authenticator`.
 """
 
 from __future__ import annotations
@@ -10,14 +12,47 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from autofill.errors import Forbidden
+
+if TYPE_CHECKING:
+    from autofill.trust.authz import Ask
 
 SCOPES = ("prefill", "registry:read", "registry:write", "forms:write", "audit:read", "admin")
 
 
+class Principal(Protocol):
+    """A caller the authorisation point can decide about."""
+
+    @property
+    def key_id(self) -> str:
+        """The caller's public id, as the audit log and rate limits name it."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """A human-readable name (a key's name, a portal's name)."""
+        ...
+
+    @property
+    def rate_limit_per_minute(self) -> int | None:
+        """This caller's budget of requests (records, for reads) a minute; None: default."""
+        ...
+
+    @property
+    def is_operator(self) -> bool:
+        """An operator is flagged by the enumeration watch but never locked out."""
+        ...
+
+    def refusal(self, ask: Ask) -> Forbidden | None:
+        """Why this principal may not do what it asks, or None when it may."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
-class Principal:
-    """The caller behind a key."""
+class KeyPrincipal:
+    """The caller behind an API key: scopes, and optionally the forms it may use."""
 
     key_id: str
     name: str
@@ -26,6 +61,11 @@ class Principal:
     # Requests per minute for this key; None means the service-wide default.
     rate_limit_per_minute: int | None = None
 
+    @property
+    def is_operator(self) -> bool:
+        """Admin keys are operators."""
+        return "admin" in self.scopes
+
     def allows(self, scope: str) -> bool:
         """Whether the key carries this scope (admin carries all)."""
         return "admin" in self.scopes or scope in self.scopes
@@ -33,6 +73,15 @@ class Principal:
     def allows_form(self, form_id: str) -> bool:
         """Whether the key may use this form."""
         return "admin" in self.scopes or self.form_ids is None or form_id in self.form_ids
+
+    def refusal(self, ask: Ask) -> Forbidden | None:
+        """The scope the action needs, then the form list; subjects do not matter to a key."""
+        scope = ask.action.scope
+        if scope is not None and not self.allows(scope):
+            return Forbidden(f"this key lacks the '{scope}' scope")
+        if ask.form_id is not None and ask.action.form_bound and not self.allows_form(ask.form_id):
+            return Forbidden(f"this key may not use form '{ask.form_id}'")
+        return None
 
 
 class KeyStore(Protocol):
@@ -54,7 +103,7 @@ class Authenticator:
     def __init__(self, admin_key: str | None, stores: list[KeyStore] | None = None) -> None:
         self._admin_hash = hash_secret(admin_key) if admin_key else None
         self.stores = stores or []
-        self._admin = Principal("admin", "bootstrap admin", frozenset({"admin"}))
+        self._admin = KeyPrincipal("admin", "bootstrap admin", frozenset({"admin"}))
 
     async def authenticate(self, token: str) -> Principal | None:
         """The principal for a token, or None."""

@@ -26,7 +26,7 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
+from autofill.metrics import Metrics
 from autofill.models import AuditEntry, ServiceSecret
 from autofill.trust.access import Principal
 from autofill.trust.audit_subjects import SubjectIndex
@@ -88,12 +89,31 @@ def load_hash_key(engine: Engine, configured: str | None) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class Release:
-    """Personal data about one subject leaving the service."""
+class Disclosed:
+    """Whose data leaves, and which of it: one person or business of a registry.
+
+    `record`, when given, is the subject's parsed record: the people named inside a
+    business record (owners, legal representatives) are disclosed with it.
+    """
 
     registry: str
-    subject: str
+    identifier: str
     attributes: Sequence[str]
+    record: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Personal data leaving the service: who receives whose data, which, and why."""
+
+    principal: Principal
+    action: str  # why: lookup, listing, search, edit, prefill
+    data: Sequence[Disclosed]
+    purpose: str | None = None
+    form_id: str | None = None
+    form_version: int | None = None
+    request_id: str | None = None
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +159,9 @@ class AuditLog:
         *,
         fsync: bool = False,
         max_batch: int = 5000,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self._engine = engine
         url = engine.url.render_as_string(hide_password=False)
         self._writer: AuditWriter = make_audit_writer(url, fsync=fsync)
@@ -177,43 +199,32 @@ class AuditLog:
             self.subjects.close()
         await self._writer.close()
 
-    async def record_releases(
-        self,
-        principal: Principal,
-        action: str,
-        releases: Iterable[Release],
-        *,
-        form_id: str | None = None,
-        form_version: int | None = None,
-        purpose: str | None = None,
-        request_id: str | None = None,
-        client: str | None = None,
-        hashed: dict[str, str] | None = None,
-    ) -> None:
-        """Log releases of personal data; returns once they are committed.
+    async def record(self, release: Release, *, hashed: Mapping[str, str] | None = None) -> None:
+        """Log a release of personal data, one entry per subject; returns once committed.
 
         `hashed` may hold subjects' hashes the caller already computed (identifier -> hash).
         """
         at = self._writer.timestamp(dt.datetime.now(dt.UTC))
         known = hashed or {}
+        key_id = release.principal.key_id
         # In `audit_writers.COLUMNS` order.
         rows: list[Row] = [
             (
                 at,
-                principal.key_id,
-                action,
-                r.registry,
-                known.get(r.subject) or self.hasher.hash(r.subject),
-                form_id,
-                form_version,
-                purpose,
-                orjson.dumps(sorted(set(r.attributes))).decode(),
-                request_id,
-                client,
+                key_id,
+                release.action,
+                d.registry,
+                known.get(d.identifier) or self.hasher.hash(d.identifier),
+                release.form_id,
+                release.form_version,
+                release.purpose,
+                orjson.dumps(sorted(set(d.attributes))).decode(),
+                release.request_id,
+                release.client,
                 False,
                 None,
             )
-            for r in releases
+            for d in release.data
         ]
         if rows:
             await self.append(rows)
@@ -251,6 +262,7 @@ class AuditLog:
             batch.append(item)
             size += len(item[0])
         rows = [row for rows, _ in batch for row in rows]
+        started = time.perf_counter()
         try:
             await self._writer.write(rows)
         except AuditWriteError as exc:
@@ -261,6 +273,7 @@ class AuditLog:
             return
         self.batches += 1
         self.entries += len(rows)
+        self.metrics.observe_audit_batch(len(rows), time.perf_counter() - started)
         for _, future in batch:
             if not future.done():
                 future.set_result(None)

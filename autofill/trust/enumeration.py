@@ -3,7 +3,9 @@
 A portal prefills for many *different* people, so the number of distinct identifiers is
 not a signal by itself. Two patterns are: many well-formed identifiers that name no
 record (a guesser's misses), and identifiers that follow each other (serials walked one by
-one: 001089000001, 001089000002, ...). Each is counted per key over a sliding window;
+one: 001089000001, 001089000002, ...); and listing pages that add up to more of the
+registry than a portal's work needs (`listing_limit` records within the window). Each is
+counted per key over a sliding window;
 crossing a threshold trips the watch once per penalty period, and the caller throttles
 the key and writes a flagged audit entry. Counting is per worker: with N workers behind
 round-robin each sees every N-th request, so gaps stay small and the thresholds are
@@ -39,6 +41,7 @@ def serial_number(registry: str, identifier: str) -> int | None:
 class _Track:
     misses: deque[float] = field(default_factory=deque)
     steps: deque[float] = field(default_factory=deque)
+    listed: deque[tuple[float, int]] = field(default_factory=deque)
     recent: dict[str, deque[int]] = field(default_factory=dict)
     quiet_until: float = 0.0
 
@@ -53,8 +56,10 @@ class EnumerationWatch:
         not_found_limit: int = 30,
         sequential_limit: int = 20,
         penalty_seconds: int = 900,
+        listing_limit: int = 2000,
         max_keys: int = 10_000,
     ) -> None:
+        self.listing_limit = listing_limit
         self.window = window_seconds
         self.not_found_limit = not_found_limit
         self.sequential_limit = sequential_limit
@@ -91,6 +96,21 @@ class EnumerationWatch:
             return None
         track.quiet_until = now + self.penalty
         return f"{reason} within {self.window} s"
+
+    def observe_listing(
+        self, key_id: str, registry: str, records: int, *, now: float | None = None
+    ) -> str | None:
+        """Note a listing page of `records`; the reason when it trips the watch, else None."""
+        now = time.monotonic() if now is None else now
+        track = self._track(key_id)
+        track.listed.append((now, records))
+        while track.listed and track.listed[0][0] < now - self.window:
+            track.listed.popleft()
+        total = sum(n for _, n in track.listed)
+        if now < track.quiet_until or total < self.listing_limit:
+            return None
+        track.quiet_until = now + self.penalty
+        return f"{total} {registry} records listed within {self.window} s"
 
     def _track(self, key_id: str) -> _Track:
         track = self._tracks.get(key_id)

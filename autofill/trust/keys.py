@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from autofill.errors import InvalidRequest, KeyNotFound, Problem, ServiceUnavailable
 from autofill.models import ApiKey
-from autofill.trust.access import SCOPES, Principal, hash_secret
+from autofill.trust.access import SCOPES, KeyPrincipal, hash_secret
 from registries.flights import SingleFlight
 
 KEY_PREFIX = "afk"
@@ -154,7 +154,7 @@ def revoke_key(engine: Engine, key_id: str) -> KeyInfo:
     return get_key(engine, key_id)
 
 
-def find_principal(engine: Engine, secret_hash: str) -> Principal | None:
+def find_principal(engine: Engine, secret_hash: str) -> KeyPrincipal | None:
     """The principal of a live key with this digest, or None."""
     query = select(ApiKey).where(ApiKey.secret_hash == secret_hash, ApiKey.revoked_at.is_(None))
     with engine.connect() as conn:
@@ -162,7 +162,7 @@ def find_principal(engine: Engine, secret_hash: str) -> Principal | None:
     if row is None:
         return None
     info = _info(row)
-    return Principal(
+    return KeyPrincipal(
         key_id=info.id,
         name=info.name,
         scopes=frozenset(info.scopes),
@@ -178,10 +178,10 @@ class DatabaseKeyStore:
         self._engine = engine
         self._ttl = ttl_seconds
         self._max = max_items
-        self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
-        self._reads: SingleFlight[str, Principal | None] = SingleFlight()
+        self._cache: OrderedDict[str, tuple[float, KeyPrincipal | None]] = OrderedDict()
+        self._reads: SingleFlight[str, KeyPrincipal | None] = SingleFlight()
 
-    async def find(self, secret_hash: str) -> Principal | None:
+    async def find(self, secret_hash: str) -> KeyPrincipal | None:
         """The principal for a digest (cached for the TTL), or None.
 
         Requests that find the entry expired at the same moment share one read (a busy
@@ -193,7 +193,7 @@ class DatabaseKeyStore:
             return hit[1]
         return await self._reads.run(secret_hash, lambda: self._read(secret_hash, now))
 
-    async def _read(self, secret_hash: str, now: float) -> Principal | None:
+    async def _read(self, secret_hash: str, now: float) -> KeyPrincipal | None:
         try:
             principal = await asyncio.to_thread(find_principal, self._engine, secret_hash)
         except OperationalError as exc:

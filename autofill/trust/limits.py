@@ -6,6 +6,10 @@ so limits hold across workers. Without Redis, or while Redis is unreachable, eac
 counts in process (degrade, don't fail): a limit then holds per worker, and Redis is tried
 again after a short pause.
 
+Reads are counted in records released, not requests (`charge`): a listing page of 500
+records uses 500 of a key's budget, so a key limited to 30 a minute cannot page out the
+registry.
+
 A key flagged for enumeration (see `autofill.trust.enumeration`) gets the much smaller
 `enumeration_rate_per_minute` budget until the flag expires.
 """
@@ -18,6 +22,7 @@ import time
 from typing import Any
 
 from autofill.errors import RateLimited
+from autofill.metrics import Metrics
 from autofill.trust.access import Principal
 
 log = logging.getLogger(__name__)
@@ -25,11 +30,11 @@ log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 RETRY_REDIS_AFTER = 5.0
 
-# KEYS: counter of this window, enumeration flag. ARGV: window length in seconds.
+# KEYS: counter of this window, enumeration flag. ARGV: window length in seconds, cost.
 # Returns {count so far, seconds left in the window, 1 if flagged}.
 COUNT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('TTL', KEYS[1])
 if ttl < 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
@@ -46,11 +51,11 @@ class MemoryWindows:
         self._counts: dict[str, tuple[int, int]] = {}
         self._flags: dict[str, float] = {}
 
-    def count(self, key_id: str, now: float) -> tuple[int, int, bool]:
-        """Count a request: (count in window, seconds left, flagged)."""
+    def count(self, key_id: str, now: float, cost: int = 1) -> tuple[int, int, bool]:
+        """Count `cost` units: (count in window, seconds left, flagged)."""
         window = int(now // WINDOW_SECONDS)
         current, count = self._counts.get(key_id, (window, 0))
-        count = count + 1 if current == window else 1
+        count = count + cost if current == window else cost
         self._counts[key_id] = (window, count)
         if len(self._counts) > 100_000:
             self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
@@ -82,7 +87,9 @@ class RateLimiter:
         flagged_per_minute: int,
         redis_url: str | None = None,
         prefix: str = "autofill:rl:",
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.default_per_minute = default_per_minute
         self.flagged_per_minute = flagged_per_minute
         self._memory = MemoryWindows()
@@ -113,11 +120,18 @@ class RateLimiter:
         if flagged:
             limit = min(limit, self.flagged_per_minute)
         if count > limit:
+            self.metrics.observe_refusal(flagged)
             why = "flagged for identifier enumeration; " if flagged else ""
             raise RateLimited(
                 f"{why}this key may make {limit} requests a minute; retry in {left} s",
                 retry_after=left,
             )
+
+    async def charge(self, principal: Principal, units: int) -> None:
+        """Count `units` more against the key's budget (records released beyond the one
+        request `admit` counted); the next request over budget is refused."""
+        if units > 0:
+            await self._count(principal.key_id, time.time(), units)
 
     async def flag(self, key_id: str, seconds: int) -> None:
         """Put a key on the enumeration budget for `seconds`, in every worker."""
@@ -128,16 +142,16 @@ class RateLimiter:
             except Exception as exc:
                 self._redis_failed(exc)
 
-    async def _count(self, key_id: str, now: float) -> tuple[int, int, bool]:
+    async def _count(self, key_id: str, now: float, cost: int = 1) -> tuple[int, int, bool]:
         if self.backend == "redis":
             window = int(now // WINDOW_SECONDS)
             keys = [f"{self._prefix}{key_id}:{window}", f"{self._prefix}flag:{key_id}"]
             try:
-                count, left, flagged = await self._script(keys=keys, args=[WINDOW_SECONDS])
+                count, left, flagged = await self._script(keys=keys, args=[WINDOW_SECONDS, cost])
                 return int(count), int(left), bool(flagged) or self._memory.flagged(key_id, now)
             except Exception as exc:
                 self._redis_failed(exc)
-        return self._memory.count(key_id, now)
+        return self._memory.count(key_id, now, cost)
 
     def _redis_failed(self, exc: Exception) -> None:
         log.warning(

@@ -1,5 +1,6 @@
-"""The trust services of one app: key store, audit log, rate limits, enumeration watch,
-submission tokens; built at start from the settings and closed at shutdown.
+"""The trust services of one app: authentication, the authorisation point, the release
+service, and what they stand on (key store, audit log, rate limits, enumeration watch,
+submission tokens); opened at start from the settings and closed at shutdown.
 """
 
 from __future__ import annotations
@@ -7,35 +8,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from autofill.config import Settings
-from autofill.prefill.service import PrefillContext, PrefillResult
+from autofill.metrics import Metrics
 from autofill.trust.access import Authenticator, Principal
-from autofill.trust.audit import (
-    ENUMERATION,
-    PREFILL,
-    AuditLog,
-    Release,
-    SubjectHasher,
-    load_hash_key,
-)
+from autofill.trust.audit import AuditLog, SubjectHasher, load_hash_key
+from autofill.trust.authz import Ask, Authorizer, Grant
 from autofill.trust.enumeration import EnumerationWatch
 from autofill.trust.keys import DatabaseKeyStore
 from autofill.trust.limits import RateLimiter
 from autofill.trust.redaction import install_log_redaction
+from autofill.trust.releases import ReleaseService
 from autofill.trust.submission import SubmissionSigner
+from registries.service import RegistryService
 
 log = logging.getLogger(__name__)
-
-# The caller's address, set by the admission step of each request (the prefill observer
-# runs in the request's task but is not handed the request).
-REQUEST_CLIENT: ContextVar[str | None] = ContextVar("autofill_request_client", default=None)
 
 
 @dataclass
@@ -44,50 +35,72 @@ class Trust:
 
     settings: Settings
     hasher: SubjectHasher
+    auth: Authenticator
     keys: DatabaseKeyStore
     audit: AuditLog
     limiter: RateLimiter
     watch: EnumerationWatch
     signer: SubmissionSigner
+    authz: Authorizer
+    releases: ReleaseService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # The last token expiry and its text: the tokens of one second share it.
-    _expiry: tuple[int, str] = (0, "")
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> Trust:
-        """Build the services (needs a running event loop for the audit writer)."""
+    async def open(
+        cls,
+        settings: Settings,
+        engine: Engine,
+        registry: RegistryService,
+        *,
+        admin_key: str | None,
+        metrics: Metrics,
+    ) -> Trust:
+        """Build and start the services (on the running event loop)."""
         configured = settings.audit_hash_key.get_secret_value() if settings.audit_hash_key else None
         hasher = SubjectHasher(load_hash_key(engine, configured))
-        return cls(
+        keys = DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds)
+        audit = AuditLog(engine, hasher, fsync=settings.audit_fsync, metrics=metrics)
+        limiter = RateLimiter(
+            default_per_minute=settings.rate_limit_per_minute,
+            flagged_per_minute=settings.enumeration_rate_per_minute,
+            redis_url=settings.redis_url,
+            metrics=metrics,
+        )
+        watch = EnumerationWatch(
+            window_seconds=settings.enumeration_window_seconds,
+            not_found_limit=settings.enumeration_not_found_limit,
+            sequential_limit=settings.enumeration_sequential_limit,
+            listing_limit=settings.enumeration_listing_limit,
+            penalty_seconds=settings.enumeration_penalty_seconds,
+        )
+        signer = SubmissionSigner(
+            hasher.derive("submission-signature"),
+            hasher.derive("submission-values"),
+            ttl_seconds=settings.submission_token_ttl_seconds,
+        )
+        trust = cls(
             settings=settings,
             hasher=hasher,
-            keys=DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds),
-            audit=AuditLog(engine, hasher, fsync=settings.audit_fsync),
-            limiter=RateLimiter(
-                default_per_minute=settings.rate_limit_per_minute,
-                flagged_per_minute=settings.enumeration_rate_per_minute,
-                redis_url=settings.redis_url,
-            ),
-            watch=EnumerationWatch(
-                window_seconds=settings.enumeration_window_seconds,
-                not_found_limit=settings.enumeration_not_found_limit,
-                sequential_limit=settings.enumeration_sequential_limit,
-                penalty_seconds=settings.enumeration_penalty_seconds,
-            ),
-            signer=SubmissionSigner(
-                hasher.derive("submission-signature"),
-                hasher.derive("submission-values"),
-                ttl_seconds=settings.submission_token_ttl_seconds,
-            ),
+            auth=Authenticator(admin_key, [keys]),
+            keys=keys,
+            audit=audit,
+            limiter=limiter,
+            watch=watch,
+            signer=signer,
+            authz=Authorizer(limiter),
+            releases=ReleaseService(registry, audit, watch, limiter, signer),
         )
+        install_log_redaction(hasher.hash)
+        audit.start()
+        await trust.purge_expired()
+        trust._tasks.append(asyncio.create_task(trust._purge_periodically(), name="audit-purge"))
+        return trust
 
-    async def start(self, auth: Authenticator) -> None:
-        """Register the key store, start the audit writer and the retention purge."""
-        auth.stores.append(self.keys)
-        install_log_redaction(self.hasher.hash)
-        self.audit.start()
-        await self.purge_expired()
-        self._tasks.append(asyncio.create_task(self._purge_periodically(), name="audit-purge"))
+    async def authorize(
+        self, principal: Principal, ask: Ask, *, client: str | None, request_id: str
+    ) -> Grant:
+        """The one authorisation point (see `autofill.trust.authz`)."""
+        return await self.authz.decide(principal, ask, client=client, request_id=request_id)
 
     async def close(self) -> None:
         """Stop background work, flush the audit log, release connections."""
@@ -114,77 +127,3 @@ class Trust:
         while True:
             await asyncio.sleep(self.settings.audit_purge_interval_seconds)
             await self.purge_expired()
-
-    async def note_lookup(
-        self, principal: Principal, registry: str, identifier: str, *, found: bool
-    ) -> None:
-        """Feed the enumeration watch; throttle and audit a key that trips it."""
-        reason = self.watch.observe(principal.key_id, registry, identifier, found=found)
-        if reason is None:
-            return
-        log.warning("key %s flagged for enumeration: %s", principal.key_id, reason)
-        if "admin" not in principal.scopes:
-            # Operators' admin keys are flagged in the audit but never locked out.
-            await self.limiter.flag(principal.key_id, self.watch.penalty)
-        await self.audit.record_event(principal, ENUMERATION, reason, registry=registry)
-
-    async def observe_prefill(
-        self, context: PrefillContext, result: PrefillResult
-    ) -> dict[str, Any] | None:
-        """The prefill observer: watch, audit (committed before the answer), issue a token."""
-        attributes: dict[str, set[str]] = {}
-        for name, ref in context.subjects.items():
-            if ref.status == "found" and ref.identifier:
-                attributes[name] = set()
-                if ref.root:
-                    await self.note_lookup(
-                        context.principal, ref.registry, ref.identifier, found=True
-                    )
-        for release in context.released:
-            if release.subject in attributes:
-                attributes[release.subject].add(release.attribute)
-        # Each subject hashed once, for the audit entry and the token alike.
-        hashed = {
-            ref.identifier: self.hasher.hash(ref.identifier)
-            for ref in context.subjects.values()
-            if ref.identifier and (ref.root or ref.status == "found")
-        }
-        await self.audit.record_releases(
-            context.principal,
-            PREFILL,
-            [
-                Release(ref.registry, ref.identifier, sorted(attributes[name]))
-                for name, ref in context.subjects.items()
-                if name in attributes and ref.identifier
-            ],
-            form_id=context.form_id,
-            form_version=context.form_version,
-            purpose=context.purpose,
-            request_id=context.request_id or None,
-            client=REQUEST_CLIENT.get(),
-            hashed=hashed,
-        )
-        locked = result.locked
-        subjects = {
-            name: hashed[ref.identifier]
-            for name, ref in context.subjects.items()
-            if ref.root and ref.identifier
-        }
-        token = self.signer.issue(
-            key_id=context.principal.key_id,
-            form_id=context.form_id,
-            form_version=context.form_version,
-            subjects=subjects,
-            locked=locked,
-        )
-        if self._expiry[0] != token.expires_at:
-            text = dt.datetime.fromtimestamp(token.expires_at, dt.UTC).isoformat()
-            self._expiry = (token.expires_at, text)
-        expires = self._expiry[1]
-        return {
-            "submission": {
-                "token": token.token,
-                "expires_at": expires,
-                "locked_fields": sorted(locked),
-            }
-        }

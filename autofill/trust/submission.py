@@ -16,19 +16,10 @@ Values are compared in canonical form: strings NFC-normalised, integral floats a
 object keys sorted.
 
 The MACs are keyed BLAKE2b (RFC 7693, keyed mode is a MAC by design): a prefill hashes
-every locked field, and a copied keyed BLAKE2b state costs 0.5 us where a copied
-HMAC-SHA256 costs 2.8 (this machine kind). Token versions:
-
-* `v3` (issued): `v3.<payload>.<macs>.<signature>`. The payload lists the locked fields
-  (`l`); `macs` is their 16-byte MACs back to back, in that order, base64 once. Issuing
-  one for the benchmark form's 18 locked values takes 306k instructions against v2's 373k
-  (callgrind, standalone): v2 base64-encoded each MAC inside the JSON, then the JSON
-  again, and signed the longer text.
-* `v2`: `v2.<payload>.<signature>`, the MACs base64 one by one in the payload (`h`).
-* `v1`: as v2, with HMAC-SHA256.
-
-v2 and v1 tokens, issued by earlier versions, are still checked until they expire. The
-MAC of one value is the same in all three: over nonce NUL field NUL canonical JSON.
+every locked field, and a copied keyed BLAKE2b state is several times cheaper than a
+copied HMAC-SHA256. A token reads `v3.<payload>.<macs>.<signature>`: the payload lists the
+locked fields (`l`); `macs` is their 16-byte MACs back to back, in that order, base64 once.
+The MAC of one value is over nonce NUL field NUL its canonical JSON.
 """
 
 from __future__ import annotations
@@ -49,8 +40,7 @@ import orjson
 from autofill.errors import Forbidden, InvalidToken, Problem, TokenExpired
 
 VERSION = "v3"
-LEGACY = "v1"  # HMAC-SHA256
-_PARTS = {VERSION: 4, "v2": 3, LEGACY: 3}  # v2 and v1: checked, no longer issued
+PARTS = 4
 VALUE_HASH_BYTES = 16
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 MAX_TOKEN_CHARS = 65_536
@@ -119,14 +109,12 @@ class SubmissionSigner:
         self._value = hashlib.blake2b(
             key=value_key, digest_size=VALUE_HASH_BYTES, person=b"autofill-value"
         )
-        self._legacy_sign = hmac.new(sign_key, digestmod=hashlib.sha256)
-        self._legacy_value = hmac.new(value_key, digestmod=hashlib.sha256)
         self.ttl = ttl_seconds
 
-    def _macs(self, nonce: str, values: Mapping[str, Any], version: str = VERSION) -> list[bytes]:
+    def _macs(self, nonce: str, values: Mapping[str, Any]) -> list[bytes]:
         """The MAC of each value, in order, over nonce NUL field NUL its canonical JSON; the
         nonce is hashed in once."""
-        salted = (self._legacy_value if version == LEGACY else self._value).copy()
+        salted = self._value.copy()
         salted.update(nonce.encode() + b"\0")
         macs = []
         for field, value in values.items():
@@ -135,9 +123,9 @@ class SubmissionSigner:
             macs.append(mac.digest()[:VALUE_HASH_BYTES])
         return macs
 
-    def _signature(self, signed: str, version: str = VERSION) -> str:
+    def _signature(self, signed: str) -> str:
         """The MAC of a token's text up to its last dot."""
-        mac = self._legacy_sign.copy() if version == LEGACY else self._sign.copy()
+        mac = self._sign.copy()
         mac.update(signed.encode())
         return _b64(mac.digest())
 
@@ -167,39 +155,32 @@ class SubmissionSigner:
         signed = f"{VERSION}.{_b64(orjson.dumps(payload))}.{_b64(macs)}"
         return SubmissionToken(f"{signed}.{self._signature(signed)}", expires)
 
-    def _open(self, token: str) -> tuple[str, dict[str, Any], dict[str, bytes]]:
-        """The version, payload and locked fields' MACs of a genuine token."""
+    def _open(self, token: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The payload and locked fields' MACs of a genuine token."""
         invalid = InvalidToken(
             "the token is not one this service issued, or it was altered",
             problems=[Problem("/token", "not a valid submission token", "invalid_token")],
         )
         parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS else []
-        version = parts[0] if parts else ""
-        if len(parts) != _PARTS.get(version):
+        if len(parts) != PARTS or parts[0] != VERSION:
             raise invalid
         signed, _, signature = token.rpartition(".")
-        if not hmac.compare_digest(self._signature(signed, version), signature):
+        if not hmac.compare_digest(self._signature(signed), signature):
             raise invalid
         try:
             payload = orjson.loads(_unb64(parts[1]))
             if not isinstance(payload, dict):
                 raise invalid
-            if version == VERSION:
-                fields, macs = payload.get("l"), _unb64(parts[2])
-                if not isinstance(fields, list) or len(macs) != VALUE_HASH_BYTES * len(fields):
-                    raise invalid
-                expected = {
-                    str(field): macs[i * VALUE_HASH_BYTES : (i + 1) * VALUE_HASH_BYTES]
-                    for i, field in enumerate(fields)
-                }
-            else:
-                hashes = payload.get("h")
-                if not isinstance(hashes, dict):
-                    raise invalid
-                expected = {str(field): _unb64(str(mac)) for field, mac in hashes.items()}
+            fields, macs = payload.get("l"), _unb64(parts[2])
+            if not isinstance(fields, list) or len(macs) != VALUE_HASH_BYTES * len(fields):
+                raise invalid
+            expected = {
+                str(field): macs[i * VALUE_HASH_BYTES : (i + 1) * VALUE_HASH_BYTES]
+                for i, field in enumerate(fields)
+            }
         except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
             raise invalid from exc
-        return version, payload, expected
+        return payload, expected
 
     def check(
         self,
@@ -212,7 +193,7 @@ class SubmissionSigner:
         now: float | None = None,
     ) -> SubmissionCheck:
         """Compare submitted values with the locked ones the token vouches for."""
-        version, payload, expected_macs = self._open(token)
+        payload, expected_macs = self._open(token)
         if payload["f"] != form_id:
             raise InvalidToken(
                 f"the token was issued for form {payload['f']!r}, not {form_id!r}",
@@ -225,7 +206,7 @@ class SubmissionSigner:
                 "the submission token has expired; prefill the form again for a new one"
             )
         submitted = {field: values[field] for field in expected_macs if field in values}
-        actual = dict(zip(submitted, self._macs(payload["n"], submitted, version), strict=True))
+        actual = dict(zip(submitted, self._macs(payload["n"], submitted), strict=True))
         unchanged, changed, missing = [], [], []
         for field, expected in sorted(expected_macs.items()):
             if field not in values:

@@ -164,7 +164,7 @@ class TestRetention:
             first = conn.execute(text("SELECT min(id) FROM audit_log")).scalar()
             conn.execute(update(AuditEntry).where(AuditEntry.id == first).values(at=old))
         engine.dispose()
-        trust = app.state.services.extras["trust"]
+        trust = app.state.services.trust
         assert client.portal.call(trust.purge_expired) == 1
         assert len(_entries(client)) == 1
 

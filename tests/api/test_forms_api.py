@@ -115,7 +115,7 @@ class TestRead:
 
         from forms.catalog import load_catalog
 
-        store = app.state.services.extras["forms"]
+        store = app.state.services.forms
         loaded = asyncio.run(load_catalog(store))
         assert all(not created and version == 1 for _, version, created in loaded)
 

@@ -55,12 +55,12 @@ class TestPages:
         assert '<html lang="vi">' in r.text
 
     def test_no_page_holds_the_portal_key(self, portal) -> None:
-        secret = portal.app.state.services.extras["portal_keys"].secret
+        secret = portal.app.state.services.portal.keys.secret
         for path in ("/", "/stats"):
             assert secret not in portal.get(path).text
 
     def test_the_portal_key_can_prefill_but_not_read_records(self, portal) -> None:
-        secret = portal.app.state.services.extras["portal_keys"].secret
+        secret = portal.app.state.services.portal.keys.secret
         r = portal.get("/v1/citizens/001089012345", headers={"Authorization": f"Bearer {secret}"})
         assert r.status_code == 403
 
@@ -98,7 +98,7 @@ class TestPrefillPage:
 
     def test_the_prefill_goes_through_the_api_and_is_counted(self, seeded_portal) -> None:
         seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
-        stats = seeded_portal.app.state.services.extras["stats"]
+        stats = seeded_portal.app.state.services.stats.service
         now = dt.datetime.now(dt.UTC)
         window = resolve_window(now - dt.timedelta(hours=1), now + dt.timedelta(minutes=1))
         report = seeded_portal.portal.call(stats.coverage, window)

@@ -245,22 +245,21 @@ class TestScopes:
 
 
 class TestObservers:
-    def test_observers_see_the_release_and_add_to_the_response(self, family) -> None:
+    def test_observers_see_the_release_and_cannot_change_the_answer(self, family) -> None:
         seen: list[Any] = []
 
         async def audit(context, result):  # type: ignore[no-untyped-def]
             seen.append((context, result))
-            return {"token": "t-123", "fields": "must not replace"}
 
-        family.app.state.services.extras["prefill_observers"].append(audit)
+        engine = family.app.state.services.prefill
+        engine.observers = (*engine.observers, audit)
         r = family.post(
             "/v1/forms/business-change/prefill",
             headers={"x-request-id": "req-1"},
             json={"subjects": {"company": records.COMPANY}, "purpose": "Kiểm tra"},
         )
         body = r.json()
-        assert body["token"] == "t-123"
-        assert isinstance(body["fields"], dict)
+        assert isinstance(body["fields"], dict) and body["submission"]["token"]
         context, result = seen[0]
         assert context.form_id == "business-change" and context.form_version == 1
         assert context.purpose == "Kiểm tra" and context.request_id == "req-1"
@@ -270,7 +269,7 @@ class TestObservers:
         released = {(x.registry, x.attribute) for x in context.released}
         assert ("business", "name") in released and ("citizen", "birth_date") in released
         filled = {k for k, f in body["fields"].items() if f["status"] == "filled"}
-        assert {x.field for x in context.released} == filled
+        assert {x.key for x in context.released} == filled
         assert result.coverage == body["coverage"]
 
 

@@ -140,11 +140,11 @@ class TestSubmissionCheck:
     def test_an_expired_token_is_410(self, app, family) -> None:
         _, secret = create_key(family, "prefill")
         fresh = _prefill(family, secret, "ct01", {"applicant": records.FATHER}).json()
-        ttl = app.state.services.extras["trust"].signer.ttl
+        ttl = app.state.services.trust.signer.ttl
         fresh_expiry = dt.datetime.fromisoformat(fresh["submission"]["expires_at"])
         assert abs((fresh_expiry - dt.datetime.now(dt.UTC)).total_seconds() - ttl) < 5
         # Tokens issued from now on are already past their lifetime.
-        app.state.services.extras["trust"].signer.ttl = -1
+        app.state.services.trust.signer.ttl = -1
         body = _prefill(family, secret, "ct01", {"applicant": records.FATHER}).json()
         expiry = dt.datetime.fromisoformat(body["submission"]["expires_at"])
         assert expiry <= dt.datetime.now(dt.UTC) < fresh_expiry

@@ -11,7 +11,7 @@ from autofill.stats.models import PrefillStat
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import VIETNAM
 from autofill.stats.tally import PrefillTally
-from autofill.trust.access import Principal, hash_secret
+from autofill.trust import KeyPrincipal, Principal, hash_secret
 
 PROBLEM = "application/problem+json"
 T0 = dt.datetime(2026, 11, 20, 0, 0, tzinfo=VIETNAM)
@@ -31,7 +31,7 @@ def tally(form_id: str, total: int, filled: int, *, business: int = 0, version: 
 
 def record(client, item: PrefillTally, at: dt.datetime) -> None:
     """Count a prefill at a given moment, on the app's own event loop."""
-    recorder: StatsRecorder = client.app.state.services.extras["stats_recorder"]
+    recorder: StatsRecorder = client.app.state.services.stats.recorder
     client.portal.call(lambda: recorder.record(item, at=at.timestamp()))
 
 
@@ -48,7 +48,7 @@ class KeyStore:
     """Keys with chosen scopes, for scope tests."""
 
     def __init__(self, keys: dict[str, frozenset[str]]) -> None:
-        self.keys = {hash_secret(k): Principal(k, k, s) for k, s in keys.items()}
+        self.keys = {hash_secret(k): KeyPrincipal(k, k, s) for k, s in keys.items()}
 
     async def find(self, secret_hash: str) -> Principal | None:
         return self.keys.get(secret_hash)
@@ -64,7 +64,7 @@ class TestAccess:
         store = KeyStore(
             {"prefill-key": frozenset({"prefill"}), "audit-key": frozenset({"audit:read"})}
         )
-        anonymous.app.state.services.auth.stores.append(store)
+        anonymous.app.state.services.trust.auth.stores.append(store)
         denied = anonymous.get(
             "/v1/stats/coverage", headers={"Authorization": "Bearer prefill-key"}
         )

@@ -207,13 +207,14 @@ def test_prefill_matches_the_registry(seeded_client, form_id: str) -> None:
         }
         pairs.append((result.locked, locked))
 
-    observers = client.app.state.services.extras["prefill_observers"]
-    observers.append(count_twice)
+    engine = client.app.state.services.prefill
+    observers = engine.observers
+    engine.observers = (*observers, count_twice)
     try:
         for roots in cases(form, citizens, businesses, rng):
             checked, filled = _check_case(client, form, form_id, roots, oracle, checked, filled)
     finally:
-        observers.remove(count_twice)
+        engine.observers = observers
     assert checked > 100 and filled > 50, (checked, filled)
     assert len(pairs) > 10 and all(a == b for a, b in pairs), pairs[:3]
     _check_memo(client, oracle)

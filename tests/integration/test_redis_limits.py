@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from autofill.errors import RateLimited
-from autofill.trust.access import Principal
+from autofill.trust import KeyPrincipal
 from autofill.trust.limits import RateLimiter
 from tests.aio import run
 from tests.conftest import service_url
@@ -15,11 +15,11 @@ from tests.conftest import service_url
 pytestmark = pytest.mark.redis
 
 
-def _key(limit: int | None = None) -> Principal:
-    return Principal(uuid.uuid4().hex[:12], "portal", frozenset({"prefill"}), None, limit)
+def _key(limit: int | None = None) -> KeyPrincipal:
+    return KeyPrincipal(uuid.uuid4().hex[:12], "portal", frozenset({"prefill"}), None, limit)
 
 
-async def _admitted(limiter: RateLimiter, principal: Principal, n: int) -> int:
+async def _admitted(limiter: RateLimiter, principal: KeyPrincipal, n: int) -> int:
     admitted = 0
     for _ in range(n):
         try:

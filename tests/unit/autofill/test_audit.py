@@ -10,12 +10,13 @@ from sqlalchemy import text, update
 
 from autofill.errors import InvalidRequest, ServiceUnavailable
 from autofill.models import AuditEntry
-from autofill.trust.access import Principal
+from autofill.trust import KeyPrincipal
 from autofill.trust.audit import (
     LOOKUP,
     PREFILL,
     AuditFilter,
     AuditLog,
+    Disclosed,
     Release,
     SubjectHasher,
     decode_cursor,
@@ -23,8 +24,8 @@ from autofill.trust.audit import (
 )
 from tests.aio import run
 
-PORTAL = Principal("k1", "portal", frozenset({"prefill"}))
-READER = Principal("k2", "reader", frozenset({"registry:read"}))
+PORTAL = KeyPrincipal("k1", "portal", frozenset({"prefill"}))
+READER = KeyPrincipal("k2", "reader", frozenset({"registry:read"}))
 PERSON = "001089012345"
 
 
@@ -68,15 +69,17 @@ class TestHashKey:
 class TestRecord:
     def test_entries_hold_the_hash_never_the_raw_id(self, engine) -> None:
         async def scenario(audit: AuditLog) -> None:
-            await audit.record_releases(
-                PORTAL,
-                PREFILL,
-                [Release("citizen", PERSON, ["full_name", "birth_date"])],
-                form_id="ho-khau",
-                form_version=2,
-                purpose="đăng ký thường trú",
-                request_id="r1",
-                client="10.0.0.1",
+            await audit.record(
+                Release(
+                    PORTAL,
+                    PREFILL,
+                    [Disclosed("citizen", PERSON, ["full_name", "birth_date"])],
+                    form_id="ho-khau",
+                    form_version=2,
+                    purpose="đăng ký thường trú",
+                    request_id="r1",
+                    client="10.0.0.1",
+                )
             )
 
         _run(engine, scenario)
@@ -97,8 +100,8 @@ class TestRecord:
         async def scenario(audit: AuditLog) -> tuple[int, int]:
             await asyncio.gather(
                 *(
-                    audit.record_releases(
-                        READER, LOOKUP, [Release("citizen", f"0010890{i:05d}", ["*"])]
+                    audit.record(
+                        Release(READER, LOOKUP, [Disclosed("citizen", f"0010890{i:05d}", ["*"])])
                     )
                     for i in range(200)
                 )
@@ -115,7 +118,7 @@ class TestRecord:
         async def scenario(audit: AuditLog) -> None:
             with engine.begin() as conn:
                 conn.execute(text("DROP TABLE audit_log"))
-            await audit.record_releases(READER, LOOKUP, [Release("citizen", PERSON, ["*"])])
+            await audit.record(Release(READER, LOOKUP, [Disclosed("citizen", PERSON, ["*"])]))
 
         with pytest.raises(ServiceUnavailable):
             _run(engine, scenario)
@@ -123,7 +126,7 @@ class TestRecord:
     def test_not_running_refuses(self, engine) -> None:
         audit = AuditLog(engine, SubjectHasher(b"k" * 32))
         with pytest.raises(ServiceUnavailable):
-            run(audit.record_releases(READER, LOOKUP, [Release("citizen", PERSON, ["*"])]))
+            run(audit.record(Release(READER, LOOKUP, [Disclosed("citizen", PERSON, ["*"])])))
 
 
 class TestSearchAndPurge:
@@ -131,11 +134,13 @@ class TestSearchAndPurge:
     def filled(self, engine):  # type: ignore[no-untyped-def]
         async def scenario(audit: AuditLog) -> None:
             for i in range(5):
-                await audit.record_releases(
-                    PORTAL if i % 2 else READER,
-                    PREFILL if i % 2 else LOOKUP,
-                    [Release("citizen", f"00108901234{i}", ["full_name"])],
-                    form_id="ho-khau" if i % 2 else None,
+                await audit.record(
+                    Release(
+                        PORTAL if i % 2 else READER,
+                        PREFILL if i % 2 else LOOKUP,
+                        [Disclosed("citizen", f"00108901234{i}", ["full_name"])],
+                        form_id="ho-khau" if i % 2 else None,
+                    )
                 )
 
         _run(engine, scenario)

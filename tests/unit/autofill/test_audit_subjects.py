@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import Engine, text, update
 
 from autofill.models import AuditEntry
-from autofill.trust.access import Principal
+from autofill.trust import KeyPrincipal
 from autofill.trust.audit import (
     LOOKUP,
     AuditFilter,
     AuditLog,
+    Disclosed,
     Release,
     SubjectHasher,
     decode_cursor,
@@ -28,7 +29,7 @@ from tests.conftest import BACKEND
 
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite subject index")
 
-READER = Principal("k2", "reader", frozenset({"registry:read"}))
+READER = KeyPrincipal("k2", "reader", frozenset({"registry:read"}))
 HASHER = SubjectHasher(b"k" * 32)
 BUSY, QUIET = "001089012345", "001089012346"
 
@@ -44,7 +45,7 @@ def _record(engine: Engine, subjects: list[str], *, index: bool = True) -> None:
         audit.start()
         try:
             for subject in subjects:
-                await audit.record_releases(READER, LOOKUP, [Release("citizen", subject, ["*"])])
+                await audit.record(Release(READER, LOOKUP, [Disclosed("citizen", subject, ["*"])]))
         finally:
             await audit.close()
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from autofill.errors import RateLimited
-from autofill.trust.access import Principal
+from autofill.trust import KeyPrincipal
 from autofill.trust.limits import MemoryWindows, RateLimiter
 from tests.aio import run
 
-KEY = Principal("k1", "portal", frozenset({"prefill"}))
+KEY = KeyPrincipal("k1", "portal", frozenset({"prefill"}))
 
 
-async def _admitted(limiter: RateLimiter, principal: Principal, n: int) -> int:
+async def _admitted(limiter: RateLimiter, principal: KeyPrincipal, n: int) -> int:
     admitted = 0
     for _ in range(n):
         try:
@@ -48,7 +48,7 @@ class TestRateLimiter:
 
     def test_a_key_may_carry_its_own_budget(self) -> None:
         limiter = RateLimiter(default_per_minute=100, flagged_per_minute=1)
-        small = Principal("k2", "small", frozenset({"prefill"}), rate_limit_per_minute=2)
+        small = KeyPrincipal("k2", "small", frozenset({"prefill"}), rate_limit_per_minute=2)
         assert run(_admitted(limiter, small, 5)) == 2
         assert run(_admitted(limiter, KEY, 5)) == 5
 

@@ -1,0 +1,60 @@
+"""The typed container of one app's services, built by `main.open_services` at start.
+
+Nothing else decides what runs: every service a request may need is a field here, built
+once in the lifespan and closed in reverse order at shutdown. Routes read it through the
+`Annotated` dependencies of `autofill.api.dependencies`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from autofill.config import Settings
+from autofill.metrics import Metrics
+from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.prefill.service import PrefillService
+from autofill.stats.recorder import StatsRecorder
+from autofill.stats.service import StatsService
+from autofill.trust import Trust
+from forms.service import FormStore
+from registries.cache import Cache
+from registries.database import RecordReader
+from registries.service import RegistryService
+
+
+@dataclass(frozen=True, slots=True)
+class Portal:
+    """The demo portal's server side: its own key, and its in-process client of the API."""
+
+    keys: PortalKeyStore
+    client: ServiceClient
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Prefill statistics: the recorder (a prefill observer) and the report queries."""
+
+    recorder: StatsRecorder
+    service: StatsService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a request may need; one per app, shared by its requests."""
+
+    settings: Settings
+    engine: Engine
+    reader: RecordReader
+    cache: Cache
+    registry: RegistryService
+    forms: FormStore
+    trust: Trust
+    prefill: PrefillService
+    stats: Stats
+    metrics: Metrics
+    portal: Portal | None = None
+    # One HTTP reseed at a time per worker.
+    reseed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -1,0 +1,115 @@
+"""Operational metrics in the Prometheus text format (`GET /metrics`, DESIGN §6).
+
+One `Metrics` per app, each with its own `CollectorRegistry` (tests run many apps in one
+process). Labels never hold personal data: routes are labelled by their template
+(`/v1/citizens/{personal_id}`, never the path that was asked for), forms by id, and
+nothing by key, subject or client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+COVERAGE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
+
+
+class _CacheCollector(Collector):
+    """Reads the record cache's hit and miss counts when scraped (no cost per lookup)."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        hits, misses = self._counts()
+        family = CounterMetricFamily(
+            "autofill_record_cache_lookups", "record lookups by cache outcome", labels=["result"]
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family
+
+
+class Metrics:
+    """The service's metrics; the recording methods are cheap enough for the hot path."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "autofill_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "autofill_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.prefills = Counter("autofill_prefills", "prefills answered", ["form"], registry=r)
+        self.coverage = Histogram(
+            "autofill_prefill_coverage",
+            "share of a form's fields filled by a prefill",
+            ["form"],
+            buckets=COVERAGE_BUCKETS,
+            registry=r,
+        )
+        self.audit_batch = Histogram(
+            "autofill_audit_batch_entries",
+            "entries per audit commit",
+            buckets=BATCH_BUCKETS,
+            registry=r,
+        )
+        self.audit_latency = Histogram(
+            "autofill_audit_commit_seconds",
+            "time to commit one audit batch",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.refusals = Counter(
+            "autofill_rate_limited", "requests refused for a key's budget", ["reason"], registry=r
+        )
+        self._children: dict[str, tuple[Any, Any]] = {}
+
+    def watch_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """Report the record cache's (hits, misses), read at each scrape."""
+        self.registry.register(_CacheCollector(counts))
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one HTTP request under its route template."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def observe_prefill(self, form_id: str, ratio: float) -> None:
+        """Count one prefill of a form and its coverage ratio."""
+        # Label lookups cost more than the increments: each form's children are kept.
+        children = self._children.get(form_id)
+        if children is None:
+            children = (self.prefills.labels(form_id), self.coverage.labels(form_id))
+            self._children[form_id] = children
+        children[0].inc()
+        children[1].observe(ratio)
+
+    async def observe_result(self, context: Any, result: Any) -> None:
+        """A prefill observer: count the prefill and its coverage under its form."""
+        self.observe_prefill(result.form_id, result.coverage["ratio"])
+
+    def observe_audit_batch(self, entries: int, seconds: float) -> None:
+        """Record one committed audit batch."""
+        self.audit_batch.observe(entries)
+        self.audit_latency.observe(seconds)
+
+    def observe_refusal(self, flagged: bool) -> None:
+        """Count one request refused for a budget (flagged: the enumeration budget)."""
+        self.refusals.labels("enumeration" if flagged else "budget").inc()
+
+    def render(self) -> bytes:
+        """The exposition text."""
+        return generate_latest(self.registry)
