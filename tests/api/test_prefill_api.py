@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from autofill.prefill.models import PrefillResponse
 from tests import records
 from tests.keys import bearer, install
 
@@ -297,3 +298,27 @@ class TestQuery:
         )
         assert r.status_code == 422
         assert r.json()["errors"][0]["pointer"] == "/values/nope"
+
+
+class TestTypedAnswer:
+    def test_the_answer_has_a_named_schema_in_openapi(self, app) -> None:
+        operation = app.openapi()["paths"]["/v1/forms/{form_id}/prefill"]["post"]
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/PrefillResponse"}
+        schemas = app.openapi()["components"]["schemas"]
+        assert {"FieldEnvelope", "PrefillWarning", "Submission"} <= set(schemas)
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/PrefillRequest"}
+
+    def test_every_answer_is_a_prefill_response(self, family) -> None:
+        for form, subjects in [
+            ("business-change", {"company": records.COMPANY}),
+            ("ct01", {"applicant": records.CHILD}),
+        ]:
+            r = family.post(
+                f"/v1/forms/{form}/prefill", json={"subjects": subjects, "purpose": "Kiểm tra"}
+            )
+            assert r.status_code == 200, r.text
+            answer = PrefillResponse.model_validate_json(r.content)
+            assert answer.warnings == [] and answer.submission is not None
+            assert answer.model_dump(mode="json", exclude_unset=True) == r.json()
