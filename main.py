@@ -157,30 +157,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def serve(settings: Settings | None = None) -> None:
-    """Run the service with uvicorn on the configured host and port."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def serve(settings: Settings | None = None, app: FastAPI | None = None) -> None:
+    """Run the service with uvicorn on the configured host and port, logging every request
+    (uvicorn's access log, identifiers masked by `autofill.trust.redaction`).
+
+    `app`, when given, is an app `create_app(settings)` made, with routes added to it (the
+    benchmarks' reference routes): it is served exactly as the service is.
+    """
     import uvicorn
 
     settings = settings or Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if settings.workers > 1:
-        uvicorn.run(
-            "main:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="info",
-            server_header=False,
-        )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": True,
+        "server_header": False,
+    }
+    if settings.workers > 1 and app is None:
+        uvicorn.run("main:create_app", factory=True, workers=settings.workers, **common)
     else:
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_level="info",
-            server_header=False,
-        )
+        uvicorn.run(app or create_app(settings), **common)
 
 
 def cli() -> None:

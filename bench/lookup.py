@@ -9,13 +9,14 @@ drives both at 32 connections; the lookup requests pick random existing personal
 (a Lua script over 200,000 IDs sampled from the registry) with the record cache
 DISABLED for the run (AUTOFILL_CACHE_SIZE=0: every request reads SQLite, the coldest
 case). Reference and lookup alternate in the same run, same server, same settings.
+The server runs exactly as `python main.py` runs it (`main.serve`: its logging, uvicorn's
+access log on, identifiers masked); its log goes to `LOG` rather than the terminal.
 Bar (issue 2): lookup >= 50% of the reference's requests per second, p99 <= 25 ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -35,6 +36,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).pa
 
 KEY = "bench-admin-key-0123456789"
 PORT = 8101
+LOG = Path(tempfile.gettempdir()) / "autofill-bench-lookup.log"  # the server's log
 DONE = """
 done = function(summary, latency, requests)
   io.write(string.format('{"requests": %d, "seconds": %f, "p50_ms": %f, "p99_ms": %f, '
@@ -49,19 +51,12 @@ end
 
 def serve(db: Path, payload_size: int) -> None:
     """Run the service with the reference route (in the benchmark's server process)."""
-    import uvicorn
     from fastapi import FastAPI
     from starlette.responses import Response
 
     from autofill.config import Settings
-    from main import STARTUP, create_app
-
-    async def warmed(state) -> None:  # type: ignore[no-untyped-def]
-        # Listen only once the registry file is in memory (registries/resident.py).
-        if getattr(state.reader, "resident", None) is not None:
-            await asyncio.to_thread(state.reader.resident.warmed.wait, 600)
-
-    STARTUP.append(warmed)
+    from main import create_app
+    from main import serve as serve_as_shipped
 
     settings = Settings(
         database_url=f"sqlite:///{db}",
@@ -69,6 +64,7 @@ def serve(db: Path, payload_size: int) -> None:
         seed_demo=False,
         portal_enabled=False,
         cache_size=0,
+        port=PORT,
         _env_file=None,  # type: ignore[call-arg]
     )
     app: FastAPI = create_app(settings)
@@ -78,8 +74,8 @@ def serve(db: Path, payload_size: int) -> None:
     async def reference(personal_id: str) -> Response:
         return Response(content=body, media_type="application/json")
 
-    uvicorn.run(app, host="127.0.0.1", port=PORT, workers=1, log_level="warning",
-                access_log=False)  # fmt: skip
+    # Served as `python main.py` serves: its logging, uvicorn's access log on.
+    serve_as_shipped(settings, app)
 
 
 def _sample(db: Path, n: int) -> tuple[list[str], int]:
@@ -155,9 +151,12 @@ def main() -> None:
     _lua(reference, None)
     _lua(lookup, ids)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    log_file = LOG.open("wb")
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--db", str(args.db), "--payload", str(size)],
         env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait(PORT)
@@ -170,6 +169,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+        log_file.close()
         shutil.rmtree(tmp, ignore_errors=True)
     print("one uvicorn worker, 32 connections (wrk -t2 -c32), cache disabled, "
           f"{args.rounds} x {args.seconds} s each, alternating")  # fmt: skip
