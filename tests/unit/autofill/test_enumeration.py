@@ -66,3 +66,17 @@ class TestWatch:
         watch = _watch()
         for n in range(1, 15):
             assert watch.observe(f"k{n % 2}", "citizen", f"001089{n:06d}", found=True) is None
+
+
+class TestListings:
+    def test_listing_much_of_a_registry_trips_once(self) -> None:
+        watch = EnumerationWatch(window_seconds=60, listing_limit=1000, penalty_seconds=900)
+        assert watch.observe_listing("k", "citizen", 500, now=0.0) is None
+        reason = watch.observe_listing("k", "citizen", 500, now=10.0)
+        assert reason is not None and "1000 citizen records listed" in reason
+        assert watch.observe_listing("k", "citizen", 500, now=20.0) is None  # penalty period
+
+    def test_pages_spread_over_time_do_not_add_up(self) -> None:
+        watch = EnumerationWatch(window_seconds=60, listing_limit=1000)
+        for minute in range(10):
+            assert watch.observe_listing("k", "citizen", 600, now=minute * 61.0) is None

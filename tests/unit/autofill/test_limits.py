@@ -68,3 +68,24 @@ class TestRateLimiter:
         assert limiter.backend == "redis"
         assert run(_admitted(limiter, KEY, 6)) == 4
         assert limiter.backend == "memory"
+
+
+class TestChargedRecords:
+    def test_records_released_count_against_the_budget(self) -> None:
+        small = KeyPrincipal("k9", "reader", frozenset({"registry:read"}), rate_limit_per_minute=30)
+
+        async def scenario() -> int:
+            limiter = RateLimiter(default_per_minute=1000, flagged_per_minute=5)
+            await limiter.admit(small)  # a listing request...
+            await limiter.charge(small, 99)  # ...that released 100 records
+            return await _admitted(limiter, small, 3)
+
+        assert run(scenario()) == 0
+
+    def test_nothing_to_charge_costs_nothing(self) -> None:
+        async def scenario() -> int:
+            limiter = RateLimiter(default_per_minute=3, flagged_per_minute=1)
+            await limiter.charge(KEY, 0)
+            return await _admitted(limiter, KEY, 5)
+
+        assert run(scenario()) == 3
