@@ -66,7 +66,16 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         )
         metrics.watch_cache(lambda: _cache_counts(registry))
         await seed_demo(settings, engine, cache)
-        trust = await Trust.open(settings, engine, registry, admin_key=admin_key, metrics=metrics)
+        # The demo portal's server side calls the API with a key only this process knows.
+        portal_keys = PortalKeyStore() if settings.should_serve_portal else None
+        trust = await Trust.open(
+            settings,
+            engine,
+            registry,
+            admin_key=admin_key,
+            metrics=metrics,
+            stores=[portal_keys] if portal_keys else [],
+        )
         stack.push_async_callback(trust.close)
         recorder = StatsRecorder(engine)
         recorder.start()
@@ -79,10 +88,8 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             forms, registry, trust.releases, observers=(recorder.observe, metrics.observe_result)
         )
         portal = None
-        if settings.should_serve_portal:
-            keys = PortalKeyStore()
-            trust.auth.stores.append(keys)
-            portal = Portal(keys, ServiceClient(app, keys.secret))
+        if portal_keys is not None:
+            portal = Portal(portal_keys, ServiceClient(app, portal_keys.secret))
             stack.push_async_callback(portal.client.close)
             logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per in-process call
         yield Services(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -15,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from autofill.config import Settings
 from autofill.metrics import Metrics
-from autofill.trust.access import Authenticator, Principal
+from autofill.trust.access import Authenticator, KeyStore, Principal
 from autofill.trust.audit import AuditLog, SubjectHasher, load_hash_key
 from autofill.trust.authz import Ask, Authorizer, Grant
 from autofill.trust.enumeration import EnumerationWatch
@@ -54,8 +55,10 @@ class Trust:
         *,
         admin_key: str | None,
         metrics: Metrics,
+        stores: Sequence[KeyStore] = (),
     ) -> Trust:
-        """Build and start the services (on the running event loop)."""
+        """Build and start the services (on the running event loop); `stores` are credential
+        stores besides the database's keys (the demo portal's own key)."""
         configured = settings.audit_hash_key.get_secret_value() if settings.audit_hash_key else None
         hasher = SubjectHasher(load_hash_key(engine, configured))
         keys = DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds)
@@ -81,7 +84,7 @@ class Trust:
         trust = cls(
             settings=settings,
             hasher=hasher,
-            auth=Authenticator(admin_key, [keys]),
+            auth=Authenticator(admin_key, [keys, *stores]),
             keys=keys,
             audit=audit,
             limiter=limiter,
