@@ -19,6 +19,8 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 COVERAGE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
+# A client may send any token as a method: others share one label (bounded series).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class _CacheCollector(Collector):
@@ -77,6 +79,8 @@ class Metrics:
             "autofill_rate_limited", "requests refused for a key's budget", ["reason"], registry=r
         )
         self._children: dict[str, tuple[Any, Any]] = {}
+        # Route templates, methods and statuses are few: their children are kept.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def watch_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Report the record cache's (hits, misses), read at each scrape."""
@@ -84,8 +88,18 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one HTTP request under its route template."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        if method not in METHODS:
+            method = "OTHER"
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_prefill(self, form_id: str, ratio: float) -> None:
         """Count one prefill of a form and its coverage ratio."""

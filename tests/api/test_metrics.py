@@ -62,3 +62,18 @@ def test_unmatched_paths_share_one_label(client) -> None:
     samples = _samples(client)
     labels = (("method", "GET"), ("route", "unmatched"), ("status", "404"))
     assert samples[("autofill_http_requests_total", labels)] == 1
+
+
+def test_unknown_methods_share_one_label(client) -> None:
+    for method in ("FROB", "XYZZY"):
+        client.request(method, "/v1/citizens")
+    samples = _samples(client)
+    assert not any("FROB" in str(key) for key in samples)
+    assert (
+        sum(
+            v
+            for (name, labels), v in samples.items()
+            if name == "autofill_http_requests_total" and ("method", "OTHER") in labels
+        )
+        == 2
+    )
