@@ -107,7 +107,7 @@ class PrefillService:
         ids = self._root_ids(form, request.subjects)
         # The same principal, asked again now that the subjects are known (a consent
         # token is bound to its citizen); no budget is charged twice.
-        Authorizer.check(grant.principal, Ask(Action.PREFILL, form.id, subjects=ids))
+        await Authorizer.check(grant.principal, Ask(Action.PREFILL, form.id, subjects=ids))
         try:
             result, released, refs, docs = await self._fill_for(form, ids, request)
         except RecordNotFound as exc:

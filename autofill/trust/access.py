@@ -45,8 +45,9 @@ class Principal(Protocol):
         """An operator is flagged by the enumeration watch but never locked out."""
         ...
 
-    def refusal(self, ask: Ask) -> Forbidden | None:
-        """Why this principal may not do what it asks, or None when it may."""
+    async def refusal(self, ask: Ask) -> Forbidden | None:
+        """Why this principal may not do what it asks, or None when it may (async: a
+        consent token reads the registry for the relations its citizen has)."""
         ...
 
 
@@ -74,7 +75,7 @@ class KeyPrincipal:
         """Whether the key may use this form."""
         return "admin" in self.scopes or self.form_ids is None or form_id in self.form_ids
 
-    def refusal(self, ask: Ask) -> Forbidden | None:
+    async def refusal(self, ask: Ask) -> Forbidden | None:
         """The scope the action needs, then the form list; subjects do not matter to a key."""
         scope = ask.action.scope
         if scope is not None and not self.allows(scope):

@@ -105,18 +105,18 @@ class Authorizer:
         self, principal: Principal, ask: Ask, *, client: str | None, request_id: str
     ) -> Grant:
         """A grant for this ask; raises `Forbidden` or `RateLimited` otherwise."""
-        self.check(principal, ask)
+        await self.check(principal, ask)
         await self.limiter.admit(principal)
         return Grant(principal, ask, client, request_id)
 
     @staticmethod
-    def check(principal: Principal, ask: Ask) -> None:
+    async def check(principal: Principal, ask: Ask) -> None:
         """The principal's own rules only (no budget): raises `Forbidden` on refusal."""
-        refusal = principal.refusal(ask)
+        refusal = await principal.refusal(ask)
         if refusal is not None:
             raise refusal
 
     @staticmethod
-    def permits(principal: Principal, ask: Ask) -> bool:
+    async def permits(principal: Principal, ask: Ask) -> bool:
         """Whether the principal's own rules allow the ask (no budget, no error)."""
-        return principal.refusal(ask) is None
+        return await principal.refusal(ask) is None

@@ -165,7 +165,9 @@ class ReleaseService:
 
     async def release_edit(self, grant: Grant, registry: str, identifier: str, doc: bytes) -> bool:
         """Audit the stored record after an edit when the caller may read it; whether it may."""
-        if not Authorizer.permits(grant.principal, Ask(Action.READ_RECORD, registry=registry)):
+        if not await Authorizer.permits(
+            grant.principal, Ask(Action.READ_RECORD, registry=registry)
+        ):
             return False
         record = orjson.loads(doc) if registry == "business" else None
         await self._commit(grant, EDIT, [Disclosed(registry, identifier, ["*"], record)])
