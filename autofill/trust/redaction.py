@@ -22,6 +22,10 @@ IDENTIFIER = re.compile(r"(?<![\w%])(?<!\d\.)\d(?:(?:[ .]|%20)?\d){8,11}(?:-\d{3
 IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 QUERY_VALUE = re.compile(r"([?&][^=&#\s\"]+)=([^&#\s\"]*)")
 _FORMATTER = logging.Formatter()
+# Every identifier has at least nine digits: text with fewer, and no query string, is
+# returned as is without running the patterns (most of an access log line's parts).
+MIN_DIGITS = 9
+_DIGITS = b"0123456789"
 
 
 class IdentifierRedactor(logging.Filter):
@@ -33,6 +37,9 @@ class IdentifierRedactor(logging.Filter):
 
     def redact(self, text: str) -> str:
         """The text with identifiers replaced by a short keyed hash."""
+        raw = text.encode("utf-8", "surrogatepass")
+        if b"=" not in raw and len(raw) - len(raw.translate(None, _DIGITS)) < MIN_DIGITS:
+            return text
         text = IDENTIFIER.sub(self._mask, text)
         return QUERY_VALUE.sub(lambda m: f"{m.group(1)}=…", text) if "=" in text else text
 
