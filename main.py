@@ -175,7 +175,7 @@ def build_state(settings: Settings) -> AppState:
     if admin_key is None:
         admin_key = secrets.token_urlsafe(24)
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
-    reader = make_reader(settings.database_url, resident_bytes=settings.sqlite_resident_bytes)
+    reader = make_reader(settings.database_url, mmap_bytes=settings.sqlite_mmap_bytes)
     cache = record_cache(settings)
     registry = RegistryService(
         engine=engine, reader=reader, cache=cache, memo=record_memo(settings)

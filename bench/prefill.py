@@ -198,9 +198,9 @@ def serve(database: Path, cache: bool) -> None:
         reference["body"] = orjson.dumps(body)
 
     async def warmed(state) -> None:  # type: ignore[no-untyped-def]
-        # Listen only once the registry file is in memory (registries/resident.py).
-        if getattr(state.reader, "resident", None) is not None:
-            await asyncio.to_thread(state.reader.resident.warmed.wait, 600)
+        # Listen only once the registry's pages are mapped (`SqliteReader.warmed`).
+        if getattr(state.reader, "warmed", None) is not None:
+            await asyncio.to_thread(state.reader.warmed.wait, 600)
 
     STARTUP.extend([prepare, warmed])
     app = create_app(_settings(database, cache))
