@@ -7,6 +7,7 @@ import logging
 
 from autofill.api.state import AppState
 from registries import repository
+from registries.kinds import CITIZEN
 from seed import RegistryNotEmpty, seed_registry
 
 log = logging.getLogger("autofill.demo")
@@ -14,7 +15,7 @@ log = logging.getLogger("autofill.demo")
 
 def _is_empty(state: AppState) -> bool:
     with state.engine.connect() as conn:
-        return repository.count(conn, "citizen") == 0
+        return repository.count(conn, CITIZEN) == 0
 
 
 async def seed_demo(state: AppState) -> None:

@@ -14,7 +14,7 @@ from forms.compiled import CompiledSubject
 from forms.errors import FormProblem
 from forms.paths import PathError, getter, resolve, split
 from forms.schemas import FormSchema
-from forms.vocabulary import IDENT_REGISTRY, REGISTRIES
+from registries.kinds import BY_IDENT, KINDS
 
 MAX_CHAIN = 5
 
@@ -50,12 +50,12 @@ class SubjectChecks:
         roots: list[str] = []
         for name, s in subjects.items():
             ptr = f"/subjects/{esc(name)}"
-            if s.registry is not None and s.registry not in REGISTRIES:
+            if s.registry is not None and s.registry not in KINDS:
                 self.add(
                     f"{ptr}/registry",
                     f"unknown registry '{s.registry}'",
                     "unknown_registry",
-                    nearest(s.registry, tuple(REGISTRIES)),
+                    nearest(s.registry, tuple(KINDS)),
                 )
                 continue
             if s.from_ is None:
@@ -158,7 +158,7 @@ class SubjectChecks:
                 "not_an_identifier",
             )
             return
-        registry = IDENT_REGISTRY[r.type.ident]
+        registry = BY_IDENT[r.type.ident].name
         if declared is not None and declared != registry:
             self.add(
                 f"/subjects/{esc(name)}/registry",

@@ -22,17 +22,12 @@ from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from registries.errors import RegistryUnavailable
+from registries.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
 # A database that does not answer a connection attempt within this is down (→ 503).
 CONNECT_TIMEOUT_SECONDS = 3
-
-# Which table and key column hold each registry's documents.
-TABLES: dict[str, tuple[str, str]] = {
-    "citizen": ("citizens", "personal_id"),
-    "business": ("businesses", "enterprise_code"),
-}
 
 
 def is_sqlite(url: str) -> bool:
@@ -107,8 +102,8 @@ class SqliteReader:
         self._local = threading.local()
         # CAST AS BLOB hands back the stored UTF-8 bytes: no decode to str and encode back.
         self._queries = {
-            name: f"SELECT CAST(doc AS BLOB) FROM {table} WHERE {key} = ?"
-            for name, (table, key) in TABLES.items()
+            name: f"SELECT CAST(doc AS BLOB) FROM {k.table.name} WHERE {k.key_field} = ?"
+            for name, k in KINDS.items()
         }
         self.warmed = threading.Event()  # set once the keeper has read its pages (or is off)
         self._keeper: sqlite3.Connection | None = None
@@ -149,8 +144,8 @@ class SqliteReader:
                 row[0]
                 for row in keeper.execute(
                     "SELECT name FROM sqlite_schema WHERE rootpage > 0 AND tbl_name IN "
-                    f"({', '.join('?' * len(TABLES))})",
-                    [table for table, _ in TABLES.values()],
+                    f"({', '.join('?' * len(KINDS))})",
+                    [k.table.name for k in KINDS.values()],
                 )
             ]
             for name in names:
@@ -216,8 +211,8 @@ class AsyncEngineReader:
             connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
         )
         self._queries = {
-            name: text(f"SELECT doc FROM {table} WHERE {key} = :key")
-            for name, (table, key) in TABLES.items()
+            name: text(f"SELECT doc FROM {k.table.name} WHERE {k.key_field} = :key")
+            for name, k in KINDS.items()
         }
 
     async def get(self, registry: str, key: str) -> bytes | None:
@@ -270,8 +265,8 @@ class PostgresReader:
         )
         self._opened = False
         self._queries = {
-            name: f"SELECT doc FROM {table} WHERE {key} = %s"
-            for name, (table, key) in TABLES.items()
+            name: f"SELECT doc FROM {k.table.name} WHERE {k.key_field} = %s"
+            for name, k in KINDS.items()
         }
 
     async def _fetch(self, query: str, params: tuple[Any, ...]) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, literal, select
 
-from registries import indexing, models
-from registries.search.index import TABLES, business_name_index, citizen_name_index
+from registries import indexing
+from registries.search.index import INDEXES, business_name_index, citizen_name_index
 from registries.search.models import SearchTerm
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,7 @@ CHUNK = 20_000
 
 def _source_rows(conn: Connection, registry: str) -> Iterator[Sequence[Any]]:
     """The columns the index needs, in chunks; dates as ISO strings."""
-    if registry == "citizen":
-        c = models.Citizen
-        query = select(c.personal_id, c.full_name, c.birth_date, c.province_code)
-    else:
-        b = models.Business
-        query = select(b.enterprise_code, b.name, b.legal_form, b.province_code)
+    query = INDEXES[registry].source
     if conn.dialect.name == "sqlite":  # the stored text as is, no date parsing per row
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(str(query.compile(conn)))
@@ -115,7 +110,8 @@ def rebuild_registry(conn: Connection, registry: str) -> int:
 
     Python derives each distinct name's keys once; the database joins them to the records
     (`INSERT ... SELECT`), so the millions of key rows are never Python objects."""
-    search, key_table, id_col = TABLES[registry]
+    index = INDEXES[registry]
+    search, key_table, id_col = index.rows, index.keys, index.id_col
     search_name, key_name = search.__tablename__, key_table.__tablename__
     for table in (search, key_table):
         conn.execute(delete(table))
@@ -172,7 +168,7 @@ def rebuild_registry(conn: Connection, registry: str) -> int:
 def rebuild(engine: Engine) -> None:
     """Rebuild the whole search index (both registries) in one transaction."""
     with engine.begin() as conn:
-        for registry in TABLES:
+        for registry in INDEXES:
             started = time.perf_counter()
             n = rebuild_registry(conn, registry)
             log.info(
