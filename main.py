@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
@@ -23,7 +24,7 @@ from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
-from autofill.caching import record_cache, record_memo
+from autofill.caching import record_cache
 from autofill.config import Settings
 from autofill.database import migrate
 from autofill.demo import seed_demo
@@ -176,10 +177,8 @@ def build_state(settings: Settings) -> AppState:
         admin_key = secrets.token_urlsafe(24)
         log.warning("no AUTOFILL_ADMIN_KEY set; this run's admin key is %s", admin_key)
     reader = make_reader(settings.database_url, mmap_bytes=settings.sqlite_mmap_bytes)
-    cache = record_cache(settings)
-    registry = RegistryService(
-        engine=engine, reader=reader, cache=cache, memo=record_memo(settings)
-    )
+    cache = record_cache(settings, reader)
+    registry = RegistryService(engine=engine, reader=reader, cache=cache)
     return AppState(
         settings=settings,
         engine=engine,
@@ -204,6 +203,21 @@ SHUTDOWN.append(portal.stop_portal)
 
 
 YOUNG_GC_THRESHOLD = 20_000  # CPython's default is 2,000
+FREEZE_EVERY_SECONDS = 10.0
+
+
+async def freeze_survivors(every: float = FREEZE_EVERY_SECONDS) -> None:
+    """Every `every` seconds, move what outlived the young collections out of the cyclic
+    collector's view (`gc.freeze`). That is mostly the record cache: tens of thousands of
+    parsed records, millions of references that each full collection would follow, for
+    nothing (records are trees, freed by reference counting alone). The record cache
+    itself never touches the collector: only this composition root does."""
+    while True:
+        await asyncio.sleep(every)
+        gc.collect(1)  # the young garbage first, so that little of it is frozen
+        gc.freeze()
+
+
 # FastAPI's own OpenTelemetry hooks, off. Once any OpenTelemetry provider is configured in
 # the process, they would export every request's path (a personal ID or tax code in the
 # lookup routes) as a span attribute, and log validation failures and exceptions, past
@@ -233,9 +247,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # prefill's CPU. Requests leave almost no cyclic garbage (about one object in five
         # requests, BENCHMARKS.md), so the young generation is collected ten times less often.
         gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+        freezer = asyncio.create_task(freeze_survivors(), name="gc-freeze")
         try:
             yield
         finally:
+            freezer.cancel()
             for step in reversed(SHUTDOWN):
                 result = step(state)
                 if hasattr(result, "__await__"):

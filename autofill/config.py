@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     # are read once through SQLite at start so they stay mapped (docs/caching.md); 0: off.
     sqlite_mmap_bytes: int = Field(default=2 << 30, ge=0)
     cache_size: int = Field(default=100_000, ge=0)
-    # Embedded mode: the most memory each worker's parsed records may take (registries/memo.py
-    # counts ~12 KB a citizen); 0 keeps none.
+    # The most memory each worker's record cache may take (registries/cache.py counts ~12 KB
+    # a citizen); 0 keeps none.
     cache_memory_mib: int = Field(default=512, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
     # With Redis: also keep records in Redis (shared by all workers), not only in each

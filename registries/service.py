@@ -22,8 +22,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 
 from registries import repository
-from registries.cache import Cache
-from registries.database import RecordReader, SqliteReader
+from registries.cache import Record, RecordCache
+from registries.database import RecordReader
 from registries.errors import (
     InvalidRecord,
     Problem,
@@ -32,7 +32,6 @@ from registries.errors import (
     RegistryUnavailable,
 )
 from registries.kinds import RegistryKind, registry_kind
-from registries.memo import RecordMemo
 from registries.search import SearchService, reindex_record
 
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -81,84 +80,34 @@ def decode_cursor(cursor: str) -> str:
 class RegistryService:
     """Reads and edits of both registries."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        reader: RecordReader,
-        cache: Cache,
-        memo: RecordMemo | None = None,
-    ) -> None:
+    def __init__(self, *, engine: Engine, reader: RecordReader, cache: RecordCache) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache
-        # Parsed records, on SQLite only: its reader can tell when any record changed.
-        self.memo = memo if isinstance(reader, SqliteReader) else None
         self.search = SearchService(engine)
-        # The change counter as read in the running pass of the event loop (see
-        # `_changes_this_pass`), and on which loop; None once the pass is over.
-        self._counter: tuple[asyncio.AbstractEventLoop, int] | None = None
-        self.counter_reads = 0
 
-    async def find_doc(self, registry: str, key: str) -> bytes | None:
-        """The JSON document of a record, or None; cache-aside."""
+    async def _fetch(self, registry: str, key: str) -> Record | None:
         return await self.cache.fetch(f"{registry}:{key}", lambda: self.reader.get(registry, key))
 
-    async def find_records(
-        self, wanted: Sequence[tuple[str, str]], *, checked: bool = False
-    ) -> list[dict[str, Any] | None]:
+    async def find_doc(self, registry: str, key: str) -> bytes | None:
+        """The stored JSON document of a record, or None."""
+        record = await self._fetch(registry, key)
+        return None if record is None else record.raw
+
+    async def find_records(self, wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any] | None]:
         """Parsed records for `(registry, key)` pairs, None where there is none.
 
-        The dicts may be shared with other requests (`registries.memo`): never change them.
-        `checked`: this request already read the change counter (for its first records), so
-        these are served as of that moment; the counter costs a SQLite read of its own
-        (~15 us in the server under load), shared by the requests of one loop pass.
+        The dicts may be shared with other requests (`registries.cache.Record`): never
+        change them.
         """
-        memo = self.memo
-        if memo is None:
-            if len(wanted) == 1:
-                raws = [await self.find_doc(*wanted[0])]
-            else:
-                raws = await asyncio.gather(*(self.find_doc(r, k) for r, k in wanted))
-            return [None if raw is None else orjson.loads(raw) for raw in raws]
-        assert isinstance(self.reader, SqliteReader)
-        reader = self.reader
-        if not checked:  # before the reads: what they find is at least as new
-            memo.check(self._changes_this_pass(reader))
+        # One after the other: on SQLite each read is done without suspending, so they all
+        # run in the loop pass that read the change counter, and a request's chained
+        # records are served under the counter its first ones were.
         found: list[dict[str, Any] | None] = []
         for registry, key in wanted:
-            doc = memo.get(registry, key)
-            if doc is None:
-                raw = await reader.get(registry, key)
-                if raw is not None:
-                    doc = orjson.loads(raw)
-                    memo.put(registry, key, doc, len(raw))
-            found.append(doc)
+            record = await self._fetch(registry, key)
+            found.append(None if record is None else record.doc)
         return found
-
-    def _changes_this_pass(self, reader: SqliteReader) -> int:
-        """The change counter, read once per pass of the event loop.
-
-        Every request whose code runs in a pass had arrived before the pass began: new
-        requests are read from their sockets between passes. So a counter read during the
-        pass is newer than each of those requests, and answering them all from it is as
-        if each had read it itself at that moment: none misses an edit committed before it
-        was sent. The value is dropped by a callback that runs at the start of the next
-        pass, before anything read from the sockets in between. Under the prefill
-        benchmark one read served ~13 warm prefills (the read cost ~15 us under load).
-        """
-        loop = asyncio.get_running_loop()
-        counter = self._counter
-        if counter is not None and counter[0] is loop:
-            return counter[1]
-        value = reader.changes()
-        self.counter_reads += 1
-        self._counter = (loop, value)
-        loop.call_soon(self._end_pass)
-        return value
-
-    def _end_pass(self) -> None:
-        self._counter = None
 
     async def get_doc(self, registry: str, key: str) -> bytes:
         """The JSON document of a record; `RecordNotFound` when absent."""
@@ -230,10 +179,8 @@ class RegistryService:
         await self._edited(registry, key)
 
     async def _edited(self, registry: str, key: str) -> None:
-        """After a committed edit: this worker sees it at once, even in this loop pass
-        (the pass's counter is dropped), and no cache tier keeps the old document."""
-        self._counter = None
-        await self.cache.delete(f"{registry}:{key}")
+        """After a committed edit: no cache tier of any worker keeps the old document."""
+        await self.cache.invalidate(f"{registry}:{key}")
 
     def _validate(self, kind: RegistryKind, key: str, body: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -203,7 +203,7 @@ class PrefillService:
             if not todo:
                 continue
             found = await self.registry.find_records(
-                [(form.subjects[n].registry, k) for n, k in todo], checked=True
+                [(form.subjects[n].registry, k) for n, k in todo]
             )
             for (name, key), doc in zip(todo, found, strict=True):
                 registry = form.subjects[name].registry
