@@ -6,7 +6,6 @@ import asyncio
 import gc
 import logging
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.telemetry import TelemetryConfig
-from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autofill import errors as autofill_errors
@@ -33,7 +31,7 @@ from autofill.stats.errors import InvalidWindow
 from autofill.trust.access import Authenticator
 from forms import errors as form_errors
 from registries import errors as registry_errors
-from registries.database import make_engine, make_reader
+from registries.database import DATABASE_DOWN, make_engine, make_reader
 from registries.service import RegistryService
 
 log = logging.getLogger("autofill")
@@ -138,16 +136,6 @@ def _allowed_methods(request: Request) -> str:
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
-
-
-# Database failures that reach the app from any route (not only the registry's own
-# reader): the database is down, restarting, locked or out of connections → 503.
-DATABASE_DOWN: tuple[type[Exception], ...] = (
-    sql_errors.OperationalError,
-    sql_errors.InterfaceError,
-    sql_errors.TimeoutError,
-    sqlite3.OperationalError,
-)
 
 
 async def _database_down(request: Request, exc: Exception) -> Any:

@@ -12,22 +12,42 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from registries.errors import RegistryUnavailable
+from registries.errors import DomainError, RegistryUnavailable
 from registries.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
 # A database that does not answer a connection attempt within this is down (→ 503).
 CONNECT_TIMEOUT_SECONDS = 3
+
+# What "the database is down" looks like through SQLAlchemy or `sqlite3`, from any layer:
+# unreachable, restarting, locked, out of connections. A 503, never a 500.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    SQLTimeoutError,
+    sqlite3.OperationalError,
+)
+
+
+@contextmanager
+def database_down_as(detail: str, error: type[DomainError] = RegistryUnavailable) -> Iterator[None]:
+    """Turn the database being down (`DATABASE_DOWN`) into `error(detail)`."""
+    try:
+        yield
+    except DATABASE_DOWN as exc:
+        raise error(detail) from exc
 
 
 def is_sqlite(url: str) -> bool:

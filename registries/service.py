@@ -18,18 +18,16 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 
 from registries import repository
 from registries.cache import Record, RecordCache
-from registries.database import RecordReader
+from registries.database import RecordReader, database_down_as
 from registries.errors import (
     InvalidRecord,
     Problem,
     RecordConflict,
     RecordNotFound,
-    RegistryUnavailable,
+    json_pointer,
 )
 from registries.kinds import RegistryKind, registry_kind
 from registries.search import SearchService, reindex_record
@@ -52,10 +50,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def _problems(exc: ValidationError) -> list[Problem]:
-    return [
-        Problem("/" + "/".join(str(p) for p in err["loc"]), err["msg"], err["type"])
-        for err in exc.errors()
-    ]
+    return [Problem(json_pointer(*err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
 
 
 def encode_cursor(key: str) -> str:
@@ -236,7 +231,5 @@ class RegistryService:
 
     @staticmethod
     async def _in_thread(fn: Any, *args: Any) -> Any:
-        try:
+        with database_down_as("the registry database cannot be reached"):
             return await asyncio.to_thread(fn, *args)
-        except (OperationalError, InterfaceError, SQLTimeoutError) as exc:
-            raise RegistryUnavailable("the registry database cannot be reached") from exc

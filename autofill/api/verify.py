@@ -15,7 +15,7 @@ from autofill.api.trust import get_trust
 from autofill.errors import Forbidden, InvalidRequest, Problem
 from autofill.trust.access import Principal
 from autofill.trust.submission import MAX_TOKEN_CHARS
-from registries.errors import InvalidIdentifier
+from registries.errors import InvalidIdentifier, json_pointer
 from registries.identifiers import identify
 
 router = APIRouter(
@@ -72,7 +72,7 @@ async def verify_submission(
             except InvalidIdentifier as exc:
                 raise InvalidRequest(
                     exc.detail,
-                    problems=[Problem(f"/subjects/{_escape(name)}", exc.detail, exc.code)],
+                    problems=[Problem(json_pointer("subjects", name), exc.detail, exc.code)],
                 ) from exc
             subject_hashes[name] = trust.hasher.hash(canonical)
     check = trust.signer.check(
@@ -92,7 +92,3 @@ async def verify_submission(
         subject_matches=check.subject_matches,
         expires_at=dt.datetime.fromtimestamp(check.expires_at, dt.UTC),
     )
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")

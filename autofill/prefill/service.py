@@ -36,7 +36,7 @@ from autofill.trust.access import Principal
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore
-from registries.errors import InvalidIdentifier, Problem, RecordNotFound
+from registries.errors import InvalidIdentifier, Problem, RecordNotFound, json_pointer
 from registries.identifiers import parse_personal_id, parse_tax_code
 from registries.service import RegistryService
 
@@ -64,7 +64,7 @@ def _looks_like_tax_code(raw: str) -> bool:
 
 def parse_subject_id(name: str, registry: str, raw: str) -> str:
     """A root subject's identifier in canonical form; `InvalidPrefillRequest` naming it."""
-    ptr = f"/subjects/{name.replace('~', '~0').replace('/', '~1')}"
+    ptr = json_pointer("subjects", name)
     try:
         if registry == "citizen":
             return parse_personal_id(raw).personal_id
@@ -135,7 +135,7 @@ class PrefillService:
         ids: dict[str, str] = {}
         for name, raw in given.items():
             subject = form.subjects.get(name)
-            ptr = f"/subjects/{name.replace('~', '~0').replace('/', '~1')}"
+            ptr = json_pointer("subjects", name)
             if subject is None or subject.parent is not None:
                 why = "is reached from another subject" if subject else "is not a subject"
                 problems.append(
@@ -292,7 +292,7 @@ def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:
             f"form '{form.id}' has no field '{unknown[0]}'",
             problems=[
                 FormProblem(
-                    f"/values/{k.replace('~', '~0').replace('/', '~1')}",
+                    json_pointer("values", k),
                     "no such field",
                     "unknown_field",
                 )
