@@ -174,12 +174,6 @@ def citizen_references(conn: Connection, personal_id: str) -> list[str]:
     return [*refs, *[f"household {h}" for h in heads], *[f"enterprise {r}" for r in reps]]
 
 
-def household_members(conn: Connection, household_id: str) -> list[str]:
-    """Personal IDs in a household."""
-    c = models.Citizen
-    return list(conn.execute(select(c.personal_id).where(c.household_id == household_id)).scalars())
-
-
 def delete_record(conn: Connection, kind: RegistryKind, key: str) -> bool:
     """Delete one record; True when it existed."""
     return bool(conn.execute(delete(kind.table).where(kind.key_column == key)).rowcount)
@@ -196,18 +190,6 @@ def list_docs(conn: Connection, kind: RegistryKind, *, after: str | None, limit:
 def count(conn: Connection, kind: RegistryKind) -> int:
     """Number of records in a registry."""
     return conn.execute(select(func.count()).select_from(kind.table)).scalar_one()
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    """A registry_meta value."""
-    return conn.execute(
-        select(models.RegistryMeta.value).where(models.RegistryMeta.key == key)
-    ).scalar_one_or_none()
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    """Set a registry_meta value."""
-    _upsert(conn, models.RegistryMeta.__table__, {"key": key, "value": value}, "key")
 
 
 def ping(conn: Connection) -> None:

@@ -111,10 +111,6 @@ class RegistryService:
             raise RecordNotFound(f"no {registry} record with identifier {key}")
         return doc
 
-    async def get_record(self, registry: str, key: str) -> dict[str, Any]:
-        """A record as a dict; `RecordNotFound` when absent."""
-        return orjson.loads(await self.get_doc(registry, key))
-
     async def list_docs(
         self, registry: str, *, cursor: str | None, limit: int
     ) -> tuple[list[bytes], str | None]:

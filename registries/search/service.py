@@ -42,7 +42,6 @@ from registries.search.names import NameKeys, name_keys, normalize_name
 from registries.search.ranking import (
     LEGAL_FORM_WEIGHT,
     citizen_parts,
-    covers,
     distinctive_match,
     name_scores,
 )
@@ -89,9 +88,6 @@ class _Candidates:
     def add(self, rows: Sequence[Any]) -> None:
         for row in rows:
             self.rows.setdefault(row[0], tuple(row))
-
-    def covering(self, words: Sequence[str], fold_at: int) -> bool:
-        return any(covers(words, r[fold_at]) for r in self.rows.values())
 
 
 def _problem(pointer: str, detail: str, code: str) -> InvalidQuery:
