@@ -5,7 +5,7 @@ updates inside the registry's write transaction (the full rebuild is in `rebuild
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -142,6 +142,28 @@ def _business_indexed(conn: Connection, code: str) -> IndexEntry | None:
     return IndexEntry({"enterprise_code": code}, keys, set(words))
 
 
+def _citizen_search_row(record: Sequence[Any]) -> tuple[Any, ...]:
+    personal_id, full_name, birth_date, province = record
+    tone, fold, _, _ = citizen_name_index(full_name)
+    return (personal_id, tone, fold, birth_date, province)
+
+
+def _business_search_row(record: Sequence[Any]) -> tuple[Any, ...]:
+    code, name, legal_form, province = record
+    tone, fold, distinctive_tone, distinctive_fold, _, _ = business_name_index(name)
+    return (code, tone, fold, distinctive_tone, distinctive_fold, legal_form, province)
+
+
+def _citizen_blocking(name: str) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    _, fold, keys, words = citizen_name_index(name)
+    return fold, keys, words
+
+
+def _business_blocking(name: str) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    _, _, _, fold, keys, words = business_name_index(name)
+    return fold, keys, words
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SearchIndex:
     """One registry's part of the index: its tables, and how a record maps to them."""
@@ -154,6 +176,10 @@ class SearchIndex:
     source: Any  # the record columns an entry derives from (a `select`)
     entry: Callable[[Any], IndexEntry]  # a `source` row's entry
     indexed: Callable[[Connection, str], IndexEntry | None]  # an entry as the index holds it
+    search_row: Callable[[Sequence[Any]], tuple[Any, ...]]  # a `source` row's `rows` row
+    fold_col: str  # the column of `rows` whose folded words the blocking keys come from
+    blocking: Callable[[str], tuple[str, tuple[str, ...], frozenset[str]]]  # a name's
+    # folded words, blocking keys and words
 
 
 _c, _b = models.Citizen, models.Business
@@ -166,6 +192,9 @@ CITIZEN_INDEX = SearchIndex(
     source=select(_c.personal_id, _c.full_name, _c.birth_date, _c.province_code),
     entry=_citizen_from_row,
     indexed=_citizen_indexed,
+    search_row=_citizen_search_row,
+    fold_col="name_fold",
+    blocking=_citizen_blocking,
 )
 BUSINESS_INDEX = SearchIndex(
     registry="business",
@@ -176,6 +205,9 @@ BUSINESS_INDEX = SearchIndex(
     source=select(_b.enterprise_code, _b.name, _b.legal_form, _b.province_code),
     entry=_business_from_row,
     indexed=_business_indexed,
+    search_row=_business_search_row,
+    fold_col="distinctive_fold",
+    blocking=_business_blocking,
 )
 INDEXES: dict[str, SearchIndex] = {i.registry: i for i in (CITIZEN_INDEX, BUSINESS_INDEX)}
 
