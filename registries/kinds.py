@@ -33,6 +33,7 @@ class RegistryKind:
     key_field: str  # the identifier attribute of a record, and its table's primary key
     record: type[CitizenRecord] | type[BusinessRecord]  # the document's model (DESIGN §5)
     ident: str  # the identifier kind that opens a record of it ("personal_id", "tax_code")
+    key_label: str  # what people call its identifier ("personal ID", "tax code")
     parse_key: Callable[[str], str]  # an identifier in its canonical form, or InvalidIdentifier
     references: Callable[[Doc], dict[str, str]]  # pointer -> personal ID of each person named
     disagreements: Callable[[str, Doc], list[Problem]]  # between the key and the document
@@ -107,6 +108,7 @@ CITIZEN = RegistryKind(
     key_field="personal_id",
     record=CitizenRecord,
     ident="personal_id",
+    key_label="personal ID",
     parse_key=normalize_personal_id,
     references=_citizen_references,
     disagreements=_citizen_disagreements,
@@ -120,6 +122,7 @@ BUSINESS = RegistryKind(
     key_field="enterprise_code",
     record=BusinessRecord,
     ident="tax_code",
+    key_label="tax code",
     parse_key=normalize_tax_code,
     references=_business_references,
     disagreements=_no_disagreements,

@@ -186,7 +186,9 @@ class RegistryService:
             )
         problems = kind.disagreements(key, doc)
         if problems:
-            raise InvalidRecord("the record disagrees with its identifier", problems=problems)
+            raise InvalidRecord(
+                f"the record disagrees with its {kind.key_label}", problems=problems
+            )
         return doc
 
     def _store(self, kind: RegistryKind, key: str, doc: dict[str, Any], create: bool) -> str:

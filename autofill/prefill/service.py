@@ -37,7 +37,7 @@ from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore
 from registries.errors import InvalidIdentifier, Problem, RecordNotFound, json_pointer
-from registries.identifiers import parse_personal_id, parse_tax_code
+from registries.kinds import CITIZEN, registry_kind
 from registries.service import RegistryService
 
 __all__ = [
@@ -65,20 +65,19 @@ def _looks_like_tax_code(raw: str) -> bool:
 def parse_subject_id(name: str, registry: str, raw: str) -> str:
     """A root subject's identifier in canonical form; `InvalidPrefillRequest` naming it."""
     ptr = json_pointer("subjects", name)
+    kind = registry_kind(registry)
     try:
-        if registry == "citizen":
-            return parse_personal_id(raw).personal_id
-        return parse_tax_code(raw).code
+        return kind.parse_key(raw)
     except InvalidIdentifier as exc:
-        if registry == "citizen" and _looks_like_tax_code(raw):
+        if kind is CITIZEN and _looks_like_tax_code(raw):
             detail = (
                 f"subject '{name}' is a citizen: it takes a 12-digit personal ID, "
                 "and this looks like a tax code"
             )
             code = "wrong_identifier_kind"
         else:
-            what = "personal ID" if registry == "citizen" else "tax code"
-            detail, code = f"subject '{name}' needs a valid {what}: {exc.detail}", exc.code
+            detail = f"subject '{name}' needs a valid {kind.key_label}: {exc.detail}"
+            code = exc.code
         raise InvalidPrefillRequest(detail, problems=[FormProblem(ptr, detail, code)]) from None
 
 
