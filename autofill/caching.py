@@ -7,11 +7,11 @@ import asyncio
 import hashlib
 
 from autofill.config import Settings
-from registries.cache import RecordCache, make_cache
+from registries.cache import Cache, make_cache
 from registries.database import RecordReader, SqliteReader
 
 
-def record_cache(settings: Settings, reader: RecordReader | None = None) -> RecordCache:
+def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cache:
     """The record cache these settings call for (`registries.cache`, docs/caching.md); on
     the embedded file it follows the registry's change counter through `reader`."""
     return make_cache(

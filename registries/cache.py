@@ -1,6 +1,6 @@
 """The record cache: one small protocol, four implementations, chosen per deployment.
 
-`RecordCache.fetch(key, load)` answers a record from the cache or else from `load()` (one
+`Cache.fetch(key, load)` answers a record from the cache or else from `load()` (one
 read of the database) and keeps it; `invalidate(*keys)` and `clear()` forget records once
 an edit or a reseed has committed; `start()` and `close()` bracket its life in the
 service. Keys are `"<registry>:<identifier>"`; values are `Record`s: the stored JSON
@@ -60,10 +60,20 @@ class Record:
         return doc
 
 
-class RecordCache(Protocol):
+class Cache(Protocol):
     """What the registry service needs of a record cache."""
 
     name: str  # what readiness reports as the cache backend
+
+    @property
+    def hits(self) -> int:
+        """Reads answered from the cache (for metrics)."""
+        ...
+
+    @property
+    def misses(self) -> int:
+        """Reads that went to the loader (for metrics)."""
+        ...
 
     async def fetch(self, key: str, load: Loader) -> Record | None:
         """The record for `key`, from the cache or else from `load()` (then kept)."""
@@ -94,9 +104,14 @@ class NoCache:
     """No caching: every read goes to the database."""
 
     name = "none"
+    hits = 0
+
+    def __init__(self) -> None:
+        self.misses = 0
 
     async def fetch(self, key: str, load: Loader) -> Record | None:
         """Always the loader's answer."""
+        self.misses += 1
         raw = await load()
         return None if raw is None else Record(raw)
 
@@ -240,7 +255,7 @@ def make_cache(
     ttl_seconds: int,
     namespace: str = "",
     shared_tier: bool = True,
-) -> RecordCache:
+) -> Cache:
     """The cache for a deployment (docs/caching.md says why each choice).
 
     `changes` reads the embedded registry's change counter (SQLite; None elsewhere);

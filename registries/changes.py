@@ -43,6 +43,16 @@ class ChangeCounterCache:
             self.seen = changes
         return await self.memory.fetch(key, load)
 
+    @property
+    def hits(self) -> int:
+        """Reads answered from memory."""
+        return self.memory.hits
+
+    @property
+    def misses(self) -> int:
+        """Reads that went to the file."""
+        return self.memory.misses
+
     def _changes_this_pass(self) -> int:
         loop = asyncio.get_running_loop()
         this_pass = self._this_pass

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from registries import repository
-from registries.cache import Record, RecordCache
+from registries.cache import Cache, Record
 from registries.database import RecordReader, database_down_as
 from registries.errors import (
     InvalidRecord,
@@ -75,7 +75,7 @@ def decode_cursor(cursor: str) -> str:
 class RegistryService:
     """Reads and edits of both registries."""
 
-    def __init__(self, *, engine: Engine, reader: RecordReader, cache: RecordCache) -> None:
+    def __init__(self, *, engine: Engine, reader: RecordReader, cache: Cache) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache

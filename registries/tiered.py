@@ -332,6 +332,16 @@ class TieredCache:
         return record
 
     @property
+    def hits(self) -> int:
+        """Reads answered from either tier."""
+        return self.counts["memory_hits"] + self.counts["redis_hits"]
+
+    @property
+    def misses(self) -> int:
+        """Reads that went to the database."""
+        return self.counts["misses"]
+
+    @property
     def live(self) -> bool:
         """Whether the memory tier is serving (the listener is subscribed)."""
         return self._live

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from autofill.config import Settings
 from autofill.trust.access import Authenticator
-from registries.cache import RecordCache
+from registries.cache import Cache
 from registries.database import RecordReader
 from registries.service import RegistryService
 
@@ -21,7 +21,7 @@ class AppState:
     settings: Settings
     engine: Engine
     reader: RecordReader
-    cache: RecordCache
+    cache: Cache
     registry: RegistryService
     auth: Authenticator
     # Later features hang their services here by name (forms, prefill, audit, ...).

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from autofill.database import migrate
-from registries.cache import PARSED_PER_BYTE, MemoryCache, Record
+from registries.cache import PARSED_PER_BYTE, MemoryCache, NoCache, Record
 from registries.changes import ChangeCounterCache
 from registries.database import SqliteReader, make_engine
 from registries.service import RegistryService
@@ -81,6 +81,28 @@ class TestMemoryCache:
         assert cache.size_bytes == 100 * PARSED_PER_BYTE and cache.peek("a") is None
         cache.clear_now()
         assert len(cache) == 0 and cache.size_bytes == 0
+
+
+class TestCounts:
+    @pytest.mark.parametrize(
+        ("make", "expected"),
+        [
+            (NoCache, (0, 2)),
+            (lambda: MemoryCache(max_items=10), (1, 1)),
+            (lambda: ChangeCounterCache(lambda: 1, max_items=10, max_bytes=1 << 20), (1, 1)),
+        ],
+        ids=["none", "memory", "change-counter"],
+    )
+    def test_every_cache_counts_its_hits_and_misses(self, make, expected) -> None:
+        cache = make()
+
+        async def twice() -> None:
+            for _ in range(2):
+                record = await cache.fetch("citizen:a", _loader(b'{"a": 1}'))
+                assert record is not None and record.doc == {"a": 1}
+
+        run(twice())
+        assert (cache.hits, cache.misses) == expected
 
 
 class TestTheCollectorIsLeftAlone:
