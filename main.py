@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
@@ -19,7 +20,7 @@ from autofill.api import prefill as prefill_api
 from autofill.api.errors import install_error_handlers
 from autofill.api.guard import RequestGuard
 from autofill.api.metrics import RequestMetrics
-from autofill.caching import record_cache, record_memo
+from autofill.caching import record_cache
 from autofill.config import Settings
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
@@ -39,9 +40,8 @@ log = logging.getLogger("autofill")
 
 
 def _cache_counts(registry: RegistryService) -> tuple[int, int]:
-    """Hits and misses of the worker's parsed-record cache (none: zeros)."""
-    memo = registry.memo
-    return (memo.hits, memo.misses) if memo is not None else (0, 0)
+    """Hits and misses of the worker's record cache."""
+    return registry.cache.hits, registry.cache.misses
 
 
 @asynccontextmanager
@@ -56,14 +56,12 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         engine = make_engine(settings.database_url)
         stack.callback(engine.dispose)
         migrate(engine)
-        cache = record_cache(settings)
+        reader = make_reader(settings.database_url, mmap_bytes=settings.sqlite_mmap_bytes)
+        stack.push_async_callback(reader.close)
+        cache = record_cache(settings, reader)
         await cache.start()
         stack.push_async_callback(cache.close)
-        reader = make_reader(settings.database_url, resident_bytes=settings.sqlite_resident_bytes)
-        stack.push_async_callback(reader.close)
-        registry = RegistryService(
-            engine=engine, reader=reader, cache=cache, memo=record_memo(settings)
-        )
+        registry = RegistryService(engine=engine, reader=reader, cache=cache)
         metrics.watch_cache(lambda: _cache_counts(registry))
         await seed_demo(settings, engine, cache)
         # The demo portal's server side calls the API with a key only this process knows.
@@ -108,6 +106,21 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
 
 
 YOUNG_GC_THRESHOLD = 20_000  # CPython's default is 2,000
+FREEZE_EVERY_SECONDS = 10.0
+
+
+async def freeze_survivors(every: float = FREEZE_EVERY_SECONDS) -> None:
+    """Every `every` seconds, move what outlived the young collections out of the cyclic
+    collector's view (`gc.freeze`). That is mostly the record cache: tens of thousands of
+    parsed records, millions of references that each full collection would follow, for
+    nothing (records are trees, freed by reference counting alone). The record cache
+    itself never touches the collector: only this composition root does."""
+    while True:
+        await asyncio.sleep(every)
+        gc.collect(1)  # the young garbage first, so that little of it is frozen
+        gc.freeze()
+
+
 # FastAPI's own OpenTelemetry hooks, off. Once any OpenTelemetry provider is configured in
 # the process, they would export every request's path (a personal ID or tax code in the
 # lookup routes) as a span attribute, and log validation failures and exceptions, past
@@ -132,7 +145,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # of a prefill's CPU. Requests leave almost no cyclic garbage (BENCHMARKS.md),
             # so the young generation is collected ten times less often.
             gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
-            yield
+            freezer = asyncio.create_task(freeze_survivors(), name="gc-freeze")
+            try:
+                yield
+            finally:
+                freezer.cancel()
 
     app = FastAPI(
         title="Autofill",

@@ -8,31 +8,23 @@ import hashlib
 
 from autofill.config import Settings
 from registries.cache import Cache, make_cache
-from registries.memo import RecordMemo
+from registries.database import RecordReader, SqliteReader
 
 
-def record_cache(settings: Settings) -> Cache:
-    """The record cache these settings call for (see `registries.cache`)."""
+def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cache:
+    """The record cache these settings call for (`registries.cache`, docs/caching.md); on
+    the embedded file it follows the registry's change counter through `reader`."""
     return make_cache(
         settings.redis_url,
+        changes=reader.changes if isinstance(reader, SqliteReader) else None,
         shared_database=not settings.embedded,
         workers=settings.workers,
         max_items=settings.cache_size,
+        max_bytes=settings.cache_memory_mib << 20,
         ttl_seconds=settings.cache_ttl_seconds,
         # Entries of different databases never meet in a shared Redis.
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
         shared_tier=settings.cache_shared_tier,
-    )
-
-
-def record_memo(settings: Settings) -> RecordMemo | None:
-    """Each worker's parsed records: embedded mode only (`registries.memo`)."""
-    if not settings.embedded or settings.cache_size <= 0 or settings.cache_memory_mib <= 0:
-        return None
-    return RecordMemo(
-        max_items=settings.cache_size,
-        max_bytes=settings.cache_memory_mib << 20,
-        freeze_gc=True,
     )
 
 

@@ -31,12 +31,12 @@ class Settings(BaseSettings):
     allow_reseed: bool = True
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
-    # Embedded mode: how much of the SQLite file each worker keeps mapped, so that the
-    # kernel keeps it in memory (registries/resident.py); 0 turns it off.
-    sqlite_resident_bytes: int = Field(default=8 << 30, ge=0)
+    # Embedded mode: SQLite's `PRAGMA mmap_size` on the registry reader, whose record pages
+    # are read once through SQLite at start so they stay mapped (docs/caching.md); 0: off.
+    sqlite_mmap_bytes: int = Field(default=2 << 30, ge=0)
     cache_size: int = Field(default=100_000, ge=0)
-    # Embedded mode: the most memory each worker's parsed records may take (registries/memo.py
-    # counts ~12 KB a citizen); 0 keeps none.
+    # The most memory each worker's record cache may take (registries/cache.py counts ~12 KB
+    # a citizen); 0 keeps none.
     cache_memory_mib: int = Field(default=512, ge=0)
     cache_ttl_seconds: int = Field(default=300, ge=1)
     # With Redis: also keep records in Redis (shared by all workers), not only in each

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from autofill.config import Settings
 from registries import repository
 from registries.cache import Cache
+from registries.kinds import CITIZEN
 from seed import RegistryNotEmpty, seed_registry
 
 log = logging.getLogger("autofill.demo")
@@ -17,7 +18,7 @@ log = logging.getLogger("autofill.demo")
 
 def _is_empty(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return repository.count(conn, "citizen") == 0
+        return repository.count(conn, CITIZEN) == 0
 
 
 async def seed_demo(settings: Settings, engine: Engine, cache: Cache) -> None:

@@ -1,4 +1,4 @@
-"""Errors of the prefill layer. Each carries a stable `code`; `main.py` maps them to HTTP.
+"""Errors of the prefill layer, under `registries.errors.DomainError`.
 
 AutofillError
  ├── Unauthenticated   no key, or a key that is unknown or revoked        (401)
@@ -13,21 +13,16 @@ AutofillError
 
 from __future__ import annotations
 
+from registries.errors import DomainError
+
 # Re-exported: one shape of "what is wrong, where" for every layer.
 from registries.errors import Problem as Problem
 
 
-class AutofillError(Exception):
-    """Base of the prefill layer's errors."""
+class AutofillError(DomainError):
+    """Base of the prefill layer's errors (`registries.errors.DomainError`)."""
 
     code = "autofill_error"
-
-    def __init__(self, detail: str, *, problems: list[Problem] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.problems: list[Problem] = problems or []
-        # Extra response headers the HTTP layer should send (Retry-After, ...).
-        self.headers: dict[str, str] = {}
 
 
 class Unauthenticated(AutofillError):

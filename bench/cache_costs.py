@@ -56,12 +56,16 @@ async def main() -> None:
     parser.add_argument("-n", type=int, default=5000)
     args = parser.parse_args()
 
-    from registries.cache import MemoryCache
+    from registries.cache import MemoryCache, Record
 
     mem = MemoryCache(max_items=ROWS)
     for i in range(ROWS):
-        mem.set_now(f"{i:012d}", _doc(i).encode())
-    await _time("memory LRU get", mem.get, args.n)
+        mem.put_now(f"{i:012d}", Record(_doc(i).encode()))
+
+    async def absent() -> bytes | None:
+        return None
+
+    await _time("memory LRU fetch (hit)", lambda k: mem.fetch(k, absent), args.n)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "b.db"

@@ -64,9 +64,9 @@ def start(database: Path, cache: bool, out: Path) -> subprocess.Popen[bytes]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "PYTHONHASHSEED": "0",
-        # Mapping and touching the registry file only keeps pages resident; it does not
-        # change a request's instructions, and under valgrind it takes minutes.
-        "AUTOFILL_SQLITE_RESIDENT_BYTES": "0",
+        # Warming the registry's mapping only keeps pages resident; it does not change a
+        # request's instructions, and under valgrind it takes minutes.
+        "AUTOFILL_SQLITE_MMAP_BYTES": "0",
     }
     cmd = [
         "valgrind",

@@ -1,4 +1,4 @@
-"""Errors of the form-schema engine. Each carries a stable `code`; `main.py` maps them to HTTP.
+"""Errors of the form-schema engine, under `registries.errors.DomainError`.
 
 FormError
  ├── InvalidFormSchema      a submitted schema breaks rules; every problem listed   (422)
@@ -11,9 +11,10 @@ FormError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from registries.errors import Problem
+from registries.errors import DomainError, Problem
 
 
 @dataclass
@@ -23,15 +24,14 @@ class FormProblem(Problem):
     suggestion: str | None = None
 
 
-class FormError(Exception):
-    """Base of the form engine's errors."""
+class FormError(DomainError):
+    """Base of the form engine's errors (`registries.errors.DomainError`)."""
 
     code = "form_error"
+    problems: list[FormProblem]  # type: ignore[assignment]  # its problems carry suggestions
 
-    def __init__(self, detail: str, *, problems: list[FormProblem] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.problems: list[FormProblem] = problems or []
+    def __init__(self, detail: str, *, problems: Sequence[FormProblem] | None = None) -> None:
+        super().__init__(detail, problems=problems)
 
 
 class InvalidFormSchema(FormError):

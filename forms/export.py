@@ -7,7 +7,7 @@ from typing import Any
 from forms.compiled import FIELD_TYPES
 from forms.schemas import Column, FormField, FormSchema
 from forms.transforms import TRANSFORMS
-from forms.vocabulary import REGISTRIES
+from registries.kinds import KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://autofill.example/schemas/"
@@ -86,7 +86,7 @@ def format_schema() -> dict[str, Any]:
     defs["FormField"]["properties"]["type"]["enum"] = list(FIELD_TYPES)
     defs["Column"]["properties"]["type"]["enum"] = [t for t in FIELD_TYPES if t != "list"]
     defs["TransformCall"]["properties"]["name"]["enum"] = transforms
-    defs["Subject"]["properties"]["registry"]["anyOf"][0]["enum"] = list(REGISTRIES)
+    defs["Subject"]["properties"]["registry"]["anyOf"][0]["enum"] = list(KINDS)
     for owner in ("Prefill", "Column"):
         items = defs[owner]["properties"]["transform"]["items"]
         items["anyOf"][0]["enum"] = transforms

@@ -17,13 +17,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from forms import repository
 from forms.compiled import CompiledForm
 from forms.errors import FormConflict, FormNotFound, FormRetired
 from forms.validation import compile_schema
-from registries.errors import RegistryUnavailable
+from registries.database import database_down_as
 from registries.flights import SingleFlight
 
 HEAD_TTL = 2.0
@@ -235,7 +235,5 @@ class FormStore:
 
     @staticmethod
     async def _run(fn: Any, *args: Any) -> Any:
-        try:
+        with database_down_as("the form store's database cannot be reached"):
             return await asyncio.to_thread(fn, *args)
-        except OperationalError as exc:
-            raise RegistryUnavailable("the form store's database cannot be reached") from exc

@@ -14,14 +14,10 @@ from forms.compiled import CompiledSubject
 from forms.errors import FormProblem
 from forms.paths import PathError, getter, resolve, split
 from forms.schemas import FormSchema
-from forms.vocabulary import IDENT_REGISTRY, REGISTRIES
+from registries.errors import json_pointer
+from registries.kinds import BY_IDENT, KINDS
 
 MAX_CHAIN = 5
-
-
-def esc(token: str) -> str:
-    """Escape one JSON-pointer token."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def nearest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
@@ -49,13 +45,13 @@ class SubjectChecks:
         parents: dict[str, tuple[str, list[tuple[str, int | None]]]] = {}
         roots: list[str] = []
         for name, s in subjects.items():
-            ptr = f"/subjects/{esc(name)}"
-            if s.registry is not None and s.registry not in REGISTRIES:
+            ptr = json_pointer("subjects", name)
+            if s.registry is not None and s.registry not in KINDS:
                 self.add(
                     f"{ptr}/registry",
                     f"unknown registry '{s.registry}'",
                     "unknown_registry",
-                    nearest(s.registry, tuple(REGISTRIES)),
+                    nearest(s.registry, tuple(KINDS)),
                 )
                 continue
             if s.from_ is None:
@@ -110,7 +106,7 @@ class SubjectChecks:
         for name, (parent, _) in pending.items():
             cyclic = self._in_cycle(name, parents)
             self.add(
-                f"/subjects/{esc(name)}/from",
+                json_pointer("subjects", name, "from"),
                 f"subject '{name}' is part of a cycle of subjects"
                 if cyclic
                 else f"subject '{name}' cannot be reached from a root subject (through '{parent}')",
@@ -133,7 +129,7 @@ class SubjectChecks:
         return False
 
     def _chain(self, name: str, parent: str, parts: list[tuple[str, int | None]]) -> None:
-        ptr = f"/subjects/{esc(name)}/from"
+        ptr = json_pointer("subjects", name, "from")
         declared = self.schema.subjects[name].registry
         source = self.subjects[parent]
         try:
@@ -158,10 +154,10 @@ class SubjectChecks:
                 "not_an_identifier",
             )
             return
-        registry = IDENT_REGISTRY[r.type.ident]
+        registry = BY_IDENT[r.type.ident].name
         if declared is not None and declared != registry:
             self.add(
-                f"/subjects/{esc(name)}/registry",
+                json_pointer("subjects", name, "registry"),
                 f"'{r.canonical}' is a "
                 f"{r.type.ident}, which opens the {registry} registry, not {declared}",
                 "registry_mismatch",

@@ -23,9 +23,10 @@ from forms.compiled import (
 from forms.errors import FormProblem, InvalidFormSchema
 from forms.paths import PathError, Resolved, getter, resolve, split
 from forms.schemas import Column, FormField, FormSchema, Prefill, TransformStep
-from forms.subjects import SubjectChecks, esc, nearest
+from forms.subjects import SubjectChecks, nearest
 from forms.transforms import TRANSFORMS, bind, chain
 from forms.vocabulary import VType, code_values
+from registries.errors import json_pointer
 
 # The transform that usually turns a value of one kind into what a field holds.
 FIXES = {
@@ -201,7 +202,7 @@ class SchemaChecker(SubjectChecks):
                 param = t.params.get(arg)
                 if param is None:
                     self.add(
-                        f"{at}/args/{esc(arg)}",
+                        at + json_pointer("args", arg),
                         f"'{name}' takes no argument '{arg}'",
                         "unknown_argument",
                         nearest(arg, tuple(t.params)),
@@ -216,7 +217,7 @@ class SchemaChecker(SubjectChecks):
                         f" (one of {', '.join(map(repr, param.choices))})" if param.choices else ""
                     )
                     self.add(
-                        f"{at}/args/{esc(arg)}",
+                        at + json_pointer("args", arg),
                         f"'{arg}' of '{name}' must be a {param.type.__name__}{allowed}",
                         "invalid_argument",
                     )
@@ -315,7 +316,7 @@ def structural_problems(exc: ValidationError) -> list[FormProblem]:
     """Pydantic's errors as located problems."""
     out = []
     for err in exc.errors():
-        ptr = "".join(f"/{esc(str(p))}" for p in err["loc"] if not str(p).startswith("function-"))
+        ptr = json_pointer(*(p for p in err["loc"] if not str(p).startswith("function-")))
         out.append(FormProblem(ptr, err["msg"], err["type"]))
     return out
 

@@ -21,14 +21,7 @@ from pydantic import BaseModel
 from forms.labels import LABELS, PATH_LABELS, POSSESSIVE
 from registries import schemas as records
 from registries.identifiers import PersonalId, TaxCode
-
-REGISTRIES: dict[str, type[BaseModel]] = {
-    "citizen": records.CitizenRecord,
-    "business": records.BusinessRecord,
-}
-KEY_ATTRIBUTE = {"citizen": "personal_id", "business": "enterprise_code"}
-# Which registry an identifier kind opens.
-IDENT_REGISTRY = {"personal_id": "citizen", "tax_code": "business"}
+from registries.kinds import registry_kind
 
 # Code lists with their Vietnamese labels (from the record module where it has them).
 CODE_LISTS: dict[str, dict[str, str]] = {
@@ -153,7 +146,7 @@ def _walk(registry: str, model: type[BaseModel], prefix: str, out: dict[str, Att
 def vocabulary(registry: str) -> dict[str, Attribute]:
     """Every attribute of a registry by canonical path."""
     out: dict[str, Attribute] = {}
-    _walk(registry, REGISTRIES[registry], "", out)
+    _walk(registry, registry_kind(registry).record, "", out)
     return out
 
 

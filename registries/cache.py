@@ -1,56 +1,90 @@
-"""Record cache, cache-aside, chosen by measurement (BENCHMARKS.md, "Resilience"):
+"""The record cache: one small protocol, four implementations, chosen per deployment.
 
-* SQLite: no cache of bytes; a lookup returns the stored bytes of one primary-key read.
-  Prefill, which also parses them, reads through `registries.memo.RecordMemo`: parsed
-  records, trusted only while the registry's change counter stands still (other workers
-  and the CLI write the same file).
-* PostgreSQL + Redis: `registries.tiered.TieredCache`, an in-process tier in each worker
-  in front of a shared Redis tier, kept correct across workers by acknowledged
-  invalidation (a read costs ~1 µs in memory, ~55 µs in Redis, ~430 µs in PostgreSQL).
-* PostgreSQL, one worker, no Redis: the in-process tier alone; several workers without
-  Redis: none (nothing could tell the other workers about an edit).
+`Cache.fetch(key, load)` answers a record from the cache or else from `load()` (one
+read of the database) and keeps it; `invalidate(*keys)` and `clear()` forget records once
+an edit or a reseed has committed; `start()` and `close()` bracket its life in the
+service. Keys are `"<registry>:<identifier>"`; values are `Record`s: the stored JSON
+bytes, which a lookup returns as they are, and the document parsed from them at most
+once, which prefill reads. A parsed document is shared by every request that reads it:
+callers must not change it.
 
-Values are the stored JSON bytes of a record. Keys are `"<registry>:<identifier>"`.
-A backend that fails (Redis gone) must not fail the request: reads fall through to the
-database, invalidation is retried when the backend returns, `healthy` tells readiness.
+* `NoCache`: every read goes to the database (several workers on PostgreSQL without
+  Redis: nothing could tell the other workers about an edit).
+* `MemoryCache`: a bounded LRU with a time-to-live in one process (PostgreSQL, one worker,
+  no Redis; and the memory tier of the two below).
+* `registries.tiered.TieredCache`: a memory tier in each worker in front of a shared
+  Redis tier, kept correct across workers by acknowledged invalidation (PostgreSQL +
+  Redis).
+* `registries.changes.ChangeCounterCache`: the embedded SQLite file, which other workers
+  and the CLI write too: a memory tier trusted only while the registry's change counter
+  stands still.
+
+How each is chosen, and why, is in docs/caching.md. A backend that fails (Redis gone)
+must not fail the request: reads fall through to the database, invalidation is retried
+when the backend returns, `healthy` tells readiness.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 Loader = Callable[[], Awaitable[bytes | None]]
 
-log = logging.getLogger(__name__)
+# A parsed citizen takes ~9.3 KB of memory for its 2.4 KB of JSON (`tracemalloc`), ~10.8 KB
+# with the cache's own entry and the allocator's slack: a kept record is counted at five
+# times its JSON, parsed or not, so the memory bound holds once prefill has parsed it.
+PARSED_PER_BYTE = 5
+
+
+class Record:
+    """A record's stored JSON bytes, and the document parsed from them on first use."""
+
+    __slots__ = ("_doc", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._doc: dict[str, Any] | None = None
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The parsed document (shared: never change it)."""
+        doc = self._doc
+        if doc is None:
+            doc = self._doc = orjson.loads(self.raw)
+        return doc
 
 
 class Cache(Protocol):
-    """What the lookup service needs of a cache."""
+    """What the registry service needs of a record cache."""
 
-    name: str
+    name: str  # what readiness reports as the cache backend
 
-    async def fetch(self, key: str, load: Loader) -> bytes | None:
-        """The value for `key`, from the cache or else from `load()` (then cached)."""
+    @property
+    def hits(self) -> int:
+        """Reads answered from the cache (for metrics)."""
         ...
 
-    async def get(self, key: str) -> bytes | None:
-        """The cached value, or None (also when the backend is down)."""
+    @property
+    def misses(self) -> int:
+        """Reads that went to the loader (for metrics)."""
         ...
 
-    async def set(self, key: str, value: bytes) -> None:
-        """Store a value (best effort)."""
+    async def fetch(self, key: str, load: Loader) -> Record | None:
+        """The record for `key`, from the cache or else from `load()` (then kept)."""
         ...
 
-    async def delete(self, *keys: str) -> None:
-        """Invalidate keys everywhere this cache is shared."""
+    async def invalidate(self, *keys: str) -> None:
+        """Forget these records wherever this cache is shared (after a committed edit)."""
         ...
 
     async def clear(self) -> None:
-        """Invalidate everything (after a reseed)."""
+        """Forget every record (after a reseed)."""
         ...
 
     async def healthy(self) -> bool:
@@ -62,31 +96,30 @@ class Cache(Protocol):
         ...
 
     async def close(self) -> None:
-        """Release connections."""
+        """Stop background work and release connections."""
         ...
 
 
-class NullCache:
+class NoCache:
     """No caching: every read goes to the database."""
 
     name = "none"
+    hits = 0
 
-    async def fetch(self, key: str, load: Loader) -> bytes | None:
+    def __init__(self) -> None:
+        self.misses = 0
+
+    async def fetch(self, key: str, load: Loader) -> Record | None:
         """Always the loader's answer."""
-        return await load()
+        self.misses += 1
+        raw = await load()
+        return None if raw is None else Record(raw)
 
-    async def get(self, key: str) -> bytes | None:
-        """Always a miss."""
-        return None
-
-    async def set(self, key: str, value: bytes) -> None:
-        """Nothing to store."""
-
-    async def delete(self, *keys: str) -> None:
-        """Nothing to invalidate."""
+    async def invalidate(self, *keys: str) -> None:
+        """Nothing to forget."""
 
     async def clear(self) -> None:
-        """Nothing to clear."""
+        """Nothing to forget."""
 
     async def healthy(self) -> bool:
         """Always healthy."""
@@ -100,76 +133,97 @@ class NullCache:
 
 
 class MemoryCache:
-    """A bounded LRU with a time-to-live, private to one process."""
+    """A bounded LRU of records with a time-to-live, private to one process.
+
+    Bounded twice: by a number of records and by an estimate of the memory they take
+    (`PARSED_PER_BYTE`). `ttl_seconds=None` keeps records until evicted or invalidated.
+    """
 
     name = "memory"
 
-    def __init__(self, max_items: int = 100_000, ttl_seconds: float = 300.0) -> None:
-        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._max = max_items
-        self._ttl = ttl_seconds
+    def __init__(
+        self,
+        max_items: int = 100_000,
+        ttl_seconds: float | None = 300.0,
+        *,
+        max_bytes: int = 512 << 20,
+    ) -> None:
+        self._items: OrderedDict[str, tuple[float, Record, int]] = OrderedDict()
+        self._max_items = max_items
+        self._max_bytes = max_bytes
+        self._ttl = math.inf if ttl_seconds is None else ttl_seconds
+        self.size_bytes = 0
+        self.hits = 0
+        self.misses = 0
         # Bumped by every eviction: a fill whose read began before it is refused, so a
         # read racing an edit cannot put the old value back after the edit evicted it.
         self.generation = 0
 
-    async def fetch(self, key: str, load: Loader) -> bytes | None:
+    async def fetch(self, key: str, load: Loader) -> Record | None:
         """Cache-aside read with a generation-guarded fill."""
-        value = self.get_now(key)
-        if value is not None:
-            return value
+        record = self.get_now(key)
+        if record is not None:
+            return record
         generation = self.generation
-        value = await load()
-        if value is not None and generation == self.generation:
-            self.set_now(key, value)
-        return value
+        raw = await load()
+        if raw is None:
+            return None
+        record = Record(raw)
+        if generation == self.generation:
+            self.put_now(key, record)
+        return record
 
-    async def get(self, key: str) -> bytes | None:
-        """The value if present and fresh."""
-        return self.get_now(key)
-
-    def get_now(self, key: str) -> bytes | None:
-        """Synchronous `get`, for callers that layer caches."""
+    def get_now(self, key: str) -> Record | None:
+        """The kept record if present and fresh (synchronous, for layered caches)."""
         item = self._items.get(key)
         if item is None:
+            self.misses += 1
             return None
-        expires, value = item
+        expires, record, _ = item
         if expires < time.monotonic():
-            self._items.pop(key, None)
+            self._drop(key)
+            self.misses += 1
             return None
         self._items.move_to_end(key)
-        return value
+        self.hits += 1
+        return record
 
-    async def set(self, key: str, value: bytes) -> None:
-        """Store, evicting the least recently used beyond the bound."""
-        self.set_now(key, value)
-
-    def set_now(self, key: str, value: bytes) -> None:
-        """Synchronous `set`."""
-        if self._max <= 0:
+    def put_now(self, key: str, record: Record) -> None:
+        """Keep a record, evicting the least recently used beyond either bound."""
+        cost = len(record.raw) * PARSED_PER_BYTE
+        if cost > self._max_bytes or self._max_items <= 0:
             return
-        self._items[key] = (time.monotonic() + self._ttl, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self._max:
-            self._items.popitem(last=False)
+        self._drop(key)
+        self._items[key] = (time.monotonic() + self._ttl, record, cost)
+        self.size_bytes += cost
+        while len(self._items) > self._max_items or self.size_bytes > self._max_bytes:
+            _, (_, _, freed) = self._items.popitem(last=False)
+            self.size_bytes -= freed
 
-    async def delete(self, *keys: str) -> None:
-        """Drop keys."""
-        self.delete_now(*keys)
+    def _drop(self, key: str) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self.size_bytes -= item[2]
 
-    def delete_now(self, *keys: str) -> None:
-        """Synchronous `delete`."""
+    def invalidate_now(self, *keys: str) -> None:
+        """Forget keys (synchronous)."""
         self.generation += 1
         for key in keys:
-            self._items.pop(key, None)
-
-    async def clear(self) -> None:
-        """Drop everything."""
-        self.clear_now()
+            self._drop(key)
 
     def clear_now(self) -> None:
-        """Synchronous `clear`."""
+        """Forget everything (synchronous)."""
         self.generation += 1
         self._items.clear()
+        self.size_bytes = 0
+
+    async def invalidate(self, *keys: str) -> None:
+        """Forget keys."""
+        self.invalidate_now(*keys)
+
+    async def clear(self) -> None:
+        """Forget everything."""
+        self.clear_now()
 
     async def healthy(self) -> bool:
         """Always healthy."""
@@ -181,6 +235,11 @@ class MemoryCache:
     async def close(self) -> None:
         """Nothing to close."""
 
+    def peek(self, key: str) -> Record | None:
+        """The kept record, touching neither its place nor the counts (for tests)."""
+        item = self._items.get(key)
+        return None if item is None else item[1]
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -188,20 +247,29 @@ class MemoryCache:
 def make_cache(
     redis_url: str | None,
     *,
+    changes: Callable[[], int] | None,
     shared_database: bool,
     workers: int,
     max_items: int,
+    max_bytes: int,
     ttl_seconds: int,
     namespace: str = "",
     shared_tier: bool = True,
 ) -> Cache:
-    """The cache for a deployment (see the module docstring for why each choice).
+    """The cache for a deployment (docs/caching.md says why each choice).
 
+    `changes` reads the embedded registry's change counter (SQLite; None elsewhere);
     `shared_database` is False for SQLite; `namespace` keeps the entries of different
     databases apart in a shared Redis.
     """
-    if not shared_database or max_items <= 0:
-        return NullCache()
+    if max_items <= 0 or max_bytes <= 0:
+        return NoCache()
+    if changes is not None:
+        from registries.changes import ChangeCounterCache
+
+        return ChangeCounterCache(changes, max_items=max_items, max_bytes=max_bytes)
+    if not shared_database:
+        return NoCache()
     if redis_url:
         from registries.tiered import TieredCache
 
@@ -210,8 +278,9 @@ def make_cache(
             namespace=namespace,
             ttl_seconds=ttl_seconds,
             local_items=max_items,
+            local_bytes=max_bytes,
             shared_tier=shared_tier,
         )
     if workers > 1:
-        return NullCache()
-    return MemoryCache(max_items=max_items, ttl_seconds=ttl_seconds)
+        return NoCache()
+    return MemoryCache(max_items=max_items, ttl_seconds=ttl_seconds, max_bytes=max_bytes)

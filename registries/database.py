@@ -8,28 +8,46 @@ PostgreSQL it uses an asyncio connection pool through SQLAlchemy's async engine.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from registries.errors import RegistryUnavailable
-from registries.resident import resident_file
+from registries.errors import DomainError, RegistryUnavailable
+from registries.kinds import KINDS
+
+log = logging.getLogger(__name__)
 
 # A database that does not answer a connection attempt within this is down (→ 503).
 CONNECT_TIMEOUT_SECONDS = 3
 
-# Which table and key column hold each registry's documents.
-TABLES: dict[str, tuple[str, str]] = {
-    "citizen": ("citizens", "personal_id"),
-    "business": ("businesses", "enterprise_code"),
-}
+# What "the database is down" looks like through SQLAlchemy or `sqlite3`, from any layer:
+# unreachable, restarting, locked, out of connections. A 503, never a 500.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    SQLTimeoutError,
+    sqlite3.OperationalError,
+)
+
+
+@contextmanager
+def database_down_as(detail: str, error: type[DomainError] = RegistryUnavailable) -> Iterator[None]:
+    """Turn the database being down (`DATABASE_DOWN`) into `error(detail)`."""
+    try:
+        yield
+    except DATABASE_DOWN as exc:
+        raise error(detail) from exc
 
 
 def is_sqlite(url: str) -> bool:
@@ -86,29 +104,50 @@ _CHANGES = "SELECT n FROM registry_changes WHERE id = 1"
 
 
 class SqliteReader:
-    """Primary-key reads through `sqlite3`, one read-only connection per thread."""
+    """Primary-key reads through `sqlite3`, one read-only connection per thread.
 
-    def __init__(self, url: str, *, resident_bytes: int = 0) -> None:
+    `mmap_bytes` > 0 lets SQLite map that much of the file (`PRAGMA mmap_size`, capped by
+    SQLite's own compile-time limit, 2 GB in common builds) and warms the mapping through
+    SQLite: a keeper connection reads every page of the record tables and their indexes
+    once (`dbstat`) and stays open, so those pages stay mapped. A read that waited for the
+    disk would hold up the event loop it runs on, and some kernels page out file pages that
+    no process maps (docs/caching.md). Only SQLite ever opens or closes the file: closing
+    any other descriptor of it would drop the process's locks on it (SQLite, "How To
+    Corrupt An SQLite Database File", section 2.2).
+    """
+
+    def __init__(self, url: str, *, mmap_bytes: int = 0) -> None:
         self._path = sqlite_path(url)
+        self._mmap_bytes = mmap_bytes
         self._local = threading.local()
-        # Keeps the file's pages in memory (`registries.resident`): a read that waits for
-        # the disk would hold up the event loop it runs on.
-        self.resident = resident_file(self._path, resident_bytes)
-        # CAST AS BLOB hands back the stored UTF-8 bytes: no decode to str and encode back
-        # (measured on a 1M-record file: 17 -> 11.5 us of CPU per read).
+        # CAST AS BLOB hands back the stored UTF-8 bytes: no decode to str and encode back.
         self._queries = {
-            name: f"SELECT CAST(doc AS BLOB) FROM {table} WHERE {key} = ?"
-            for name, (table, key) in TABLES.items()
+            name: f"SELECT CAST(doc AS BLOB) FROM {k.table.name} WHERE {k.key_field} = ?"
+            for name, k in KINDS.items()
         }
+        self.warmed = threading.Event()  # set once the keeper has read its pages (or is off)
+        self._keeper: sqlite3.Connection | None = None
+        self._closing = False
+        self._warming: threading.Thread | None = None
+        if mmap_bytes > 0:
+            self._warming = threading.Thread(target=self._warm, name="sqlite-warm", daemon=True)
+            self._warming.start()
+        else:
+            self.warmed.set()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"file:{self._path}?mode=ro", uri=True, check_same_thread=False, timeout=10
+        )
+        conn.execute("PRAGMA query_only=ON")
+        if self._mmap_bytes > 0:
+            conn.execute(f"PRAGMA mmap_size={int(self._mmap_bytes)}")
+        return conn
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                f"file:{self._path}?mode=ro", uri=True, check_same_thread=False, timeout=10
-            )
-            conn.execute("PRAGMA query_only=ON")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect()
         return conn
 
     def _reset(self) -> None:
@@ -116,6 +155,27 @@ class SqliteReader:
         if conn is not None:
             conn.close()
         self._local.conn = None
+
+    def _warm(self) -> None:
+        """Read the record tables' pages through the keeper's mapping (GIL released)."""
+        try:
+            keeper = self._keeper = self._connect()
+            names = [
+                row[0]
+                for row in keeper.execute(
+                    "SELECT name FROM sqlite_schema WHERE rootpage > 0 AND tbl_name IN "
+                    f"({', '.join('?' * len(KINDS))})",
+                    [k.table.name for k in KINDS.values()],
+                )
+            ]
+            for name in names:
+                if self._closing:
+                    break
+                keeper.execute("SELECT count(*) FROM dbstat WHERE name = ?", (name,)).fetchall()
+        except sqlite3.Error as exc:  # no dbstat, or closed meanwhile: pages map as read
+            log.info("registry file not warmed: %s", exc)
+        finally:
+            self.warmed.set()
 
     async def get(self, registry: str, key: str) -> bytes | None:
         """The stored document, read on the calling thread."""
@@ -145,10 +205,17 @@ class SqliteReader:
             raise RegistryUnavailable("the registry database cannot be read") from exc
 
     async def close(self) -> None:
-        """Close this thread's connection and let go of the file's pages."""
+        """Close this thread's connection and the keeper's (SQLite closes the file)."""
         self._reset()
-        if self.resident is not None:
-            self.resident.close()
+        self._closing = True
+        if self._warming is not None:
+            if self._keeper is not None:
+                self._keeper.interrupt()  # a warm-up under way stops at once
+            await asyncio.to_thread(self._warming.join)
+            self._warming = None
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
 
 
 class AsyncEngineReader:
@@ -164,8 +231,8 @@ class AsyncEngineReader:
             connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
         )
         self._queries = {
-            name: text(f"SELECT doc FROM {table} WHERE {key} = :key")
-            for name, (table, key) in TABLES.items()
+            name: text(f"SELECT doc FROM {k.table.name} WHERE {k.key_field} = :key")
+            for name, k in KINDS.items()
         }
 
     async def get(self, registry: str, key: str) -> bytes | None:
@@ -218,8 +285,8 @@ class PostgresReader:
         )
         self._opened = False
         self._queries = {
-            name: f"SELECT doc FROM {table} WHERE {key} = %s"
-            for name, (table, key) in TABLES.items()
+            name: f"SELECT doc FROM {k.table.name} WHERE {k.key_field} = %s"
+            for name, k in KINDS.items()
         }
 
     async def _fetch(self, query: str, params: tuple[Any, ...]) -> Any:
@@ -266,10 +333,10 @@ class PostgresReader:
             await self._pool.close()
 
 
-def make_reader(url: str, *, resident_bytes: int = 0) -> RecordReader:
-    """The fastest reader for this database URL (`resident_bytes`: SQLite only)."""
+def make_reader(url: str, *, mmap_bytes: int = 0) -> RecordReader:
+    """The fastest reader for this database URL (`mmap_bytes`: SQLite only)."""
     if is_sqlite(url):
-        return SqliteReader(url, resident_bytes=resident_bytes)
+        return SqliteReader(url, mmap_bytes=mmap_bytes)
     if make_url(url).drivername == "postgresql+psycopg":
         return PostgresReader(url)
     return AsyncEngineReader(url)

@@ -1,17 +1,24 @@
-"""Domain errors of the registries. Each carries a stable `code`; no HTTP here.
+"""Domain errors. Each carries a stable `code`; no HTTP here (`main.py` maps them).
 
-RegistryError
- ├── InvalidIdentifier      an ID or tax code breaks a rule (rule named in `code`)
- ├── InvalidRecord          a tester's record edit is inconsistent
- ├── InvalidQuery           a search query that cannot be run (no letters, bad filter)
- ├── RecordNotFound         a well-formed identifier that is not in the registry
- ├── RecordConflict         creating a record whose identifier exists
- ├── ReseedDisabled         the deployment refuses to be wiped
- └── RegistryUnavailable    the database cannot be reached
+`DomainError` is the one root of the domain errors of every package; each package keeps
+its own root under it:
+
+DomainError
+ ├── RegistryError               the registries (below)
+ │    ├── InvalidIdentifier      an ID or tax code breaks a rule (rule named in `code`)
+ │    ├── InvalidRecord          a tester's record edit is inconsistent
+ │    ├── InvalidQuery           a search query that cannot be run (no letters, bad filter)
+ │    ├── RecordNotFound         a well-formed identifier that is not in the registry
+ │    ├── RecordConflict         creating a record whose identifier exists
+ │    ├── ReseedDisabled         the deployment refuses to be wiped
+ │    └── RegistryUnavailable    the database cannot be reached
+ ├── forms.errors.FormError      the form-schema engine
+ └── autofill.errors.AutofillError   prefill, keys, audit, limits
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -24,15 +31,29 @@ class Problem:
     code: str = "invalid"
 
 
-class RegistryError(Exception):
+def json_pointer(*tokens: object) -> str:
+    """The RFC 6901 pointer of a path, each token escaped: `("subjects", "a/b")` ->
+    `/subjects/a~1b`; no tokens -> `""` (the whole document)."""
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+class DomainError(Exception):
+    """Base of every domain error: a stable `code`, a `detail` for people, the `problems`
+    located by JSON pointers, and the response headers it calls for (Retry-After, ...)."""
+
+    code = "error"
+
+    def __init__(self, detail: str, *, problems: Sequence[Problem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems: list[Problem] = list(problems or [])
+        self.headers: dict[str, str] = {}
+
+
+class RegistryError(DomainError):
     """Base of every registry error."""
 
     code = "registry_error"
-
-    def __init__(self, detail: str, *, problems: list[Problem] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.problems: list[Problem] = problems or []
 
 
 class InvalidIdentifier(RegistryError, ValueError):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registries import models
+
+if TYPE_CHECKING:
+    from registries.kinds import RegistryKind
 
 
 def citizen_row(doc: dict[str, Any], raw: str) -> dict[str, Any]:
@@ -117,12 +120,9 @@ def upsert_business(conn: Connection, doc: dict[str, Any], raw: str) -> None:
             conn.execute(table.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
-def read_doc(conn: Connection, registry: str, key: str) -> str | None:
+def read_doc(conn: Connection, kind: RegistryKind, key: str) -> str | None:
     """One stored document, inside a write transaction."""
-    if registry == "citizen":
-        stmt = select(models.Citizen.doc).where(models.Citizen.personal_id == key)
-    else:
-        stmt = select(models.Business.doc).where(models.Business.enterprise_code == key)
+    stmt = select(kind.table.c.doc).where(kind.key_column == key)
     return conn.execute(stmt).scalar_one_or_none()
 
 
@@ -174,47 +174,22 @@ def citizen_references(conn: Connection, personal_id: str) -> list[str]:
     return [*refs, *[f"household {h}" for h in heads], *[f"enterprise {r}" for r in reps]]
 
 
-def household_members(conn: Connection, household_id: str) -> list[str]:
-    """Personal IDs in a household."""
-    c = models.Citizen
-    return list(conn.execute(select(c.personal_id).where(c.household_id == household_id)).scalars())
-
-
-def delete_record(conn: Connection, registry: str, key: str) -> bool:
+def delete_record(conn: Connection, kind: RegistryKind, key: str) -> bool:
     """Delete one record; True when it existed."""
-    if registry == "citizen":
-        result = conn.execute(delete(models.Citizen).where(models.Citizen.personal_id == key))
-    else:
-        result = conn.execute(delete(models.Business).where(models.Business.enterprise_code == key))
-    return bool(result.rowcount)
+    return bool(conn.execute(delete(kind.table).where(kind.key_column == key)).rowcount)
 
 
-def list_docs(conn: Connection, registry: str, *, after: str | None, limit: int) -> list[str]:
+def list_docs(conn: Connection, kind: RegistryKind, *, after: str | None, limit: int) -> list[str]:
     """A page of documents in key order after a cursor key."""
-    table = models.Citizen.__table__ if registry == "citizen" else models.Business.__table__
-    key = table.c.personal_id if registry == "citizen" else table.c.enterprise_code
-    stmt = select(table.c.doc).order_by(key).limit(limit)
+    stmt = select(kind.table.c.doc).order_by(kind.key_column).limit(limit)
     if after is not None:
-        stmt = stmt.where(key > after)
+        stmt = stmt.where(kind.key_column > after)
     return list(conn.execute(stmt).scalars())
 
 
-def count(conn: Connection, registry: str) -> int:
+def count(conn: Connection, kind: RegistryKind) -> int:
     """Number of records in a registry."""
-    table = models.Citizen if registry == "citizen" else models.Business
-    return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    """A registry_meta value."""
-    return conn.execute(
-        select(models.RegistryMeta.value).where(models.RegistryMeta.key == key)
-    ).scalar_one_or_none()
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    """Set a registry_meta value."""
-    _upsert(conn, models.RegistryMeta.__table__, {"key": key, "value": value}, "key")
+    return conn.execute(select(func.count()).select_from(kind.table)).scalar_one()
 
 
 def ping(conn: Connection) -> None:

@@ -262,10 +262,3 @@ class BusinessRecord(_Record):
     business_lines: list[BusinessLine] = Field(min_length=1)
     parent_code: TaxCode | None = None
     updated_at: dt.datetime
-
-
-class Page[T](BaseModel):
-    """One page of a listing with the cursor of the next."""
-
-    items: list[T]
-    next_cursor: str | None = None

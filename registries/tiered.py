@@ -36,7 +36,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from registries.cache import Loader, MemoryCache
+from registries.cache import Loader, MemoryCache, Record
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +86,15 @@ class TieredCache:
         namespace: str,
         ttl_seconds: int = 300,
         local_items: int = 100_000,
+        local_bytes: int = 512 << 20,
         local_ttl_seconds: float = 60.0,
         ack_timeout: float = 1.0,
         shared_tier: bool = True,
     ) -> None:
         self._redis = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=0.5)
-        self.local = MemoryCache(max_items=local_items, ttl_seconds=local_ttl_seconds)
+        self.local = MemoryCache(
+            max_items=local_items, ttl_seconds=local_ttl_seconds, max_bytes=local_bytes
+        )
         self.worker = uuid.uuid4().hex[:12]
         self._ttl = ttl_seconds
         self._ack_timeout = ack_timeout
@@ -118,13 +121,13 @@ class TieredCache:
 
     # -- reads ---------------------------------------------------------------------------
 
-    async def fetch(self, key: str, load: Loader) -> bytes | None:
+    async def fetch(self, key: str, load: Loader) -> Record | None:
         """Memory tier, then Redis, then `load()`; fills both tiers, guarded."""
         if self._live:
-            value = self.local.get_now(key)
-            if value is not None:
+            record = self.local.get_now(key)
+            if record is not None:
                 self.counts["memory_hits"] += 1
-                return value
+                return record
         ticket = (self._live, self.local.generation, self._epoch)
         token: bytes | None = None
         if self.shared_tier and self._redis_usable():
@@ -136,8 +139,7 @@ class TieredCache:
             else:
                 if found is not None:
                     self.counts["redis_hits"] += 1
-                    self._fill_local(key, found, ticket)
-                    return found
+                    return self._fill_local(key, Record(found), ticket)
                 token = generation or b""
         self.counts["misses"] += 1
         value = await load()
@@ -149,34 +151,15 @@ class TieredCache:
                 await self._fill(keys=keys, args=[value, token, self._ttl])
             except _FAILURES:
                 self._trip()
-        self._fill_local(key, value, ticket)
-        return value
-
-    async def get(self, key: str) -> bytes | None:
-        """The cached value from either tier, or None."""
-
-        async def nothing() -> bytes | None:
-            return None
-
-        return await self.fetch(key, nothing)
-
-    async def set(self, key: str, value: bytes) -> None:
-        """Store in both tiers (unguarded; `fetch` is the read path)."""
-        if self._live:
-            self.local.set_now(key, value)
-        if self.shared_tier and self._redis_usable():
-            try:
-                await self._redis.set(self._rec_key(key), value, ex=self._ttl)
-            except _FAILURES:
-                self._trip()
+        return self._fill_local(key, Record(value), ticket)
 
     # -- invalidation ----------------------------------------------------------------------
 
-    async def delete(self, *keys: str) -> None:
+    async def invalidate(self, *keys: str) -> None:
         """Evict keys from every tier of every worker; returns once all have evicted."""
         if not keys:
             return
-        self.local.delete_now(*keys)
+        self.local.invalidate_now(*keys)
 
         def ops(pipe: Any) -> None:
             for key in keys:
@@ -314,7 +297,7 @@ class TieredCache:
             self._epoch = int(body["epoch"])
             self.local.clear_now()
         else:
-            self.local.delete_now(*body["keys"])
+            self.local.invalidate_now(*body["keys"])
         await self._redis.publish(body["reply"], body["id"])  # after evicting
 
     async def _replay(self) -> None:
@@ -323,7 +306,7 @@ class TieredCache:
             self._pending_clear = False
             await self.clear()
         elif keys:
-            await self.delete(*keys)
+            await self.invalidate(*keys)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -342,10 +325,21 @@ class TieredCache:
     def _rec_key(self, key: str) -> str:
         return f"{self._rec}{self._epoch}:{key}"
 
-    def _fill_local(self, key: str, value: bytes, ticket: tuple[bool, int, int]) -> None:
+    def _fill_local(self, key: str, record: Record, ticket: tuple[bool, int, int]) -> Record:
         live, generation, epoch = ticket
         if live and self._live and generation == self.local.generation and epoch == self._epoch:
-            self.local.set_now(key, value)
+            self.local.put_now(key, record)
+        return record
+
+    @property
+    def hits(self) -> int:
+        """Reads answered from either tier."""
+        return self.counts["memory_hits"] + self.counts["redis_hits"]
+
+    @property
+    def misses(self) -> int:
+        """Reads that went to the database."""
+        return self.counts["misses"]
 
     @property
     def live(self) -> bool:

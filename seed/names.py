@@ -167,10 +167,10 @@ RELIGIONS: dict[str, float] = {
     "Bà-la-môn": 0.04,
 }
 
-# ABO allele frequencies that give the phenotype shares of DOMAIN.md (O 42, B 30, A 21,
-# AB 6): r = sqrt(0.42), p + r = sqrt(0.63). Children inherit one allele from each parent.
+# ABO alleles, drawn with the frequencies that give the phenotype shares of DOMAIN.md
+# (O 42, B 30, A 21, AB 6): r = sqrt(0.42), p + r = sqrt(0.63), i.e. A 0.146, B 0.206,
+# O 0.648 (`seed.citizens._ALLELE_CUM`). Children inherit one allele from each parent.
 ALLELES = ("A", "B", "O")
-ALLELE_WEIGHTS = (0.146, 0.206, 0.648)
 
 
 def blood_group(a: str, b: str) -> str:

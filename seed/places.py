@@ -18,7 +18,6 @@ from registries.units import (
     OLD_TO_CURRENT_PROVINCE,
     Commune,
     communes_by_province,
-    provinces,
     render_address,
 )
 from seed.rules import between, pick
@@ -46,11 +45,6 @@ HAMLET_NAMES = [
     "Hòa Bình", "Tân Tiến", "Quyết Thắng", "Đoàn Kết", "Thống Nhất", "Tiền Phong", "Phú An",
     "Long Hòa", "Mỹ Lợi", "Bình Minh", "Hưng Thịnh", "Thanh Bình", "Đồng Tâm", "Cầu Đá",
 ]  # fmt: skip
-
-
-def province_names() -> dict[str, str]:
-    """Current province code -> official name."""
-    return provinces()
 
 
 @cache

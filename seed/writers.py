@@ -185,7 +185,7 @@ class SqliteWriter:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             list(meta.items()),
         )
-        # Every worker's parsed records (registries/memo.py) may be stale after a reset.
+        # Every worker's cached records (registries/changes.py) may be stale after a reset.
         if conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registry_changes'"
         ).fetchone():

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import difflib
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -24,6 +22,7 @@ from autofill.api.problems import pointer, problem
 from autofill.stats.errors import InvalidWindow
 from forms import errors as form_errors
 from registries import errors as registry_errors
+from registries.database import DATABASE_DOWN
 
 log = logging.getLogger("autofill")
 
@@ -133,16 +132,6 @@ def _allowed_methods(request: Request) -> str:
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
-
-
-# Database failures that reach the app from any route (not only the registry's own
-# reader): the database is down, restarting, locked or out of connections → 503.
-DATABASE_DOWN: tuple[type[Exception], ...] = (
-    sql_errors.OperationalError,
-    sql_errors.InterfaceError,
-    sql_errors.TimeoutError,
-    sqlite3.OperationalError,
-)
 
 
 async def _database_down(request: Request, exc: Exception) -> Any:

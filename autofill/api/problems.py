@@ -7,6 +7,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from registries.errors import json_pointer
+
 PROBLEM_TYPE_BASE = "https://autofill.example/problems/"
 # A problem lists at most this many located errors (a hostile body can have thousands).
 MAX_ERRORS = 50
@@ -65,5 +67,4 @@ def pointer(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
     """Turn a FastAPI error location into (where, JSON pointer)."""
     where = str(loc[0]) if loc else "body"
     rest = loc[1:] if where in {"body", "path", "query", "header", "cookie"} else loc
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in rest)
-    return where, "/" + "/".join(escaped) if rest else ""
+    return where, json_pointer(*rest)

@@ -12,7 +12,7 @@ from autofill.api.dependencies import TrustDep, Verifier
 from autofill.api.schemas import PROBLEM_RESPONSES, ProblemDetails
 from autofill.errors import InvalidRequest, Problem
 from autofill.trust import MAX_TOKEN_CHARS
-from registries.errors import InvalidIdentifier
+from registries.errors import InvalidIdentifier, json_pointer
 from registries.identifiers import identify
 
 router = APIRouter(
@@ -67,7 +67,7 @@ async def verify_submission(
             except InvalidIdentifier as exc:
                 raise InvalidRequest(
                     exc.detail,
-                    problems=[Problem(f"/subjects/{_escape(name)}", exc.detail, exc.code)],
+                    problems=[Problem(json_pointer("subjects", name), exc.detail, exc.code)],
                 ) from exc
             subject_hashes[name] = trust.hasher.hash(canonical)
     check = trust.signer.check(
@@ -87,7 +87,3 @@ async def verify_submission(
         subject_matches=check.subject_matches,
         expires_at=dt.datetime.fromtimestamp(check.expires_at, dt.UTC),
     )
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")

@@ -35,8 +35,8 @@ from autofill.trust import Action, Ask, Authorizer, Disclosed, Grant, ReleaseSer
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
 from forms.service import FormStore
-from registries.errors import InvalidIdentifier, Problem, RecordNotFound
-from registries.identifiers import parse_personal_id, parse_tax_code
+from registries.errors import InvalidIdentifier, Problem, RecordNotFound, json_pointer
+from registries.kinds import CITIZEN, registry_kind
 from registries.service import RegistryService
 
 __all__ = [
@@ -62,21 +62,20 @@ def _looks_like_tax_code(raw: str) -> bool:
 
 def parse_subject_id(name: str, registry: str, raw: str) -> str:
     """A root subject's identifier in canonical form; `InvalidPrefillRequest` naming it."""
-    ptr = f"/subjects/{name.replace('~', '~0').replace('/', '~1')}"
+    ptr = json_pointer("subjects", name)
+    kind = registry_kind(registry)
     try:
-        if registry == "citizen":
-            return parse_personal_id(raw).personal_id
-        return parse_tax_code(raw).code
+        return kind.parse_key(raw)
     except InvalidIdentifier as exc:
-        if registry == "citizen" and _looks_like_tax_code(raw):
+        if kind is CITIZEN and _looks_like_tax_code(raw):
             detail = (
                 f"subject '{name}' is a citizen: it takes a 12-digit personal ID, "
                 "and this looks like a tax code"
             )
             code = "wrong_identifier_kind"
         else:
-            what = "personal ID" if registry == "citizen" else "tax code"
-            detail, code = f"subject '{name}' needs a valid {what}: {exc.detail}", exc.code
+            detail = f"subject '{name}' needs a valid {kind.key_label}: {exc.detail}"
+            code = exc.code
         raise InvalidPrefillRequest(detail, problems=[FormProblem(ptr, detail, code)]) from None
 
 
@@ -158,7 +157,7 @@ class PrefillService:
         ids: dict[str, str] = {}
         for name, raw in given.items():
             subject = form.subjects.get(name)
-            ptr = f"/subjects/{name.replace('~', '~0').replace('/', '~1')}"
+            ptr = json_pointer("subjects", name)
             if subject is None or subject.parent is not None:
                 why = "is reached from another subject" if subject else "is not a subject"
                 problems.append(
@@ -226,7 +225,7 @@ class PrefillService:
             if not todo:
                 continue
             found = await self.registry.find_records(
-                [(form.subjects[n].registry, k) for n, k in todo], checked=True
+                [(form.subjects[n].registry, k) for n, k in todo]
             )
             for (name, key), doc in zip(todo, found, strict=True):
                 registry = form.subjects[name].registry
@@ -317,7 +316,7 @@ def _check_values(form: CompiledForm, values: dict[str, Any]) -> None:
             f"form '{form.id}' has no field '{unknown[0]}'",
             problems=[
                 FormProblem(
-                    f"/values/{k.replace('~', '~0').replace('/', '~1')}",
+                    json_pointer("values", k),
                     "no such field",
                     "unknown_field",
                 )

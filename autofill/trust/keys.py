@@ -25,11 +25,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import OperationalError
 
 from autofill.errors import InvalidRequest, KeyNotFound, Problem, ServiceUnavailable
 from autofill.models import ApiKey
 from autofill.trust.access import SCOPES, KeyPrincipal, hash_secret
+from registries.database import database_down_as
 from registries.flights import SingleFlight
 
 KEY_PREFIX = "afk"
@@ -194,10 +194,8 @@ class DatabaseKeyStore:
         return await self._reads.run(secret_hash, lambda: self._read(secret_hash, now))
 
     async def _read(self, secret_hash: str, now: float) -> KeyPrincipal | None:
-        try:
+        with database_down_as("the key store cannot be reached", ServiceUnavailable):
             principal = await asyncio.to_thread(find_principal, self._engine, secret_hash)
-        except OperationalError as exc:
-            raise ServiceUnavailable("the key store cannot be reached") from exc
         if self._ttl > 0:
             self._cache[secret_hash] = (now + self._ttl, principal)
             self._cache.move_to_end(secret_hash)

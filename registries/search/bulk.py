@@ -26,7 +26,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from registries.search.index import TABLES, business_name_index, citizen_name_index
+from registries.search.index import INDEXES, business_name_index, citizen_name_index
 
 # Index tables a bulk load fills (and whose secondary indexes it may drop meanwhile).
 INDEX_TABLES = (
@@ -124,7 +124,7 @@ class _Side:
     def __init__(self, registry: str) -> None:
         self.registry = registry
         self.schema = f"bulk_{registry}_search"  # its name on the load's connection
-        self.key_table = TABLES[registry][1].__tablename__
+        self.key_table = INDEXES[registry].keys.__tablename__
         remove_stale_side_files()
         fd, self.path = tempfile.mkstemp(prefix=f"{SIDE_PREFIX}{os.getpid()}-", suffix=".db")
         os.close(fd)
@@ -213,9 +213,9 @@ class BulkIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.sides = {registry: _Side(registry) for registry in TABLES}
-        self.name_keys: dict[str, set[str]] = {r: set() for r in TABLES}
-        self.words: dict[str, Counter[str]] = {r: Counter() for r in TABLES}
+        self.sides = {registry: _Side(registry) for registry in INDEXES}
+        self.name_keys: dict[str, set[str]] = {r: set() for r in INDEXES}
+        self.words: dict[str, Counter[str]] = {r: Counter() for r in INDEXES}
 
     def open(self) -> None:
         """Create and attach the side databases (before the load's transaction begins)."""
@@ -233,7 +233,7 @@ class BulkIndex:
         registry, rows = batch.registry, batch.rows
         side = self.sides[registry].conn
         if rows:
-            table = TABLES[registry][0].__table__
+            table = INDEXES[registry].rows.__table__
             columns = [c.name for c in table.columns]
             self.conn.executemany(
                 f"INSERT INTO main.{table.name} ({', '.join(columns)}) "

@@ -73,11 +73,6 @@ class EnterpriseName:
     keys: NameKeys
     distinctive: NameKeys
 
-    @property
-    def has_distinctive(self) -> bool:
-        """True when something beyond the legal form was written."""
-        return bool(self.distinctive.fold)
-
 
 def _legal_form(parts: set[str]) -> str | None:
     if "branch" in parts:

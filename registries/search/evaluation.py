@@ -170,6 +170,10 @@ BUSINESS_KINDS: dict[str, Corruption] = {
 }
 
 
+# The kinds of query made from each registry's names.
+KINDS_OF = {"citizen": CITIZEN_KINDS, "business": BUSINESS_KINDS}
+
+
 def make_queries(
     registry: str,
     records: Sequence[tuple[str, str, int | None]],
@@ -180,7 +184,7 @@ def make_queries(
 ) -> list[EvalQuery]:
     """`per_kind` queries of each kind from records (id, name, birth year), sampled with a
     fixed seed; a record a kind does not apply to (no oa/oe/uy to move) is skipped."""
-    kinds = CITIZEN_KINDS if registry == "citizen" else BUSINESS_KINDS
+    kinds = KINDS_OF[registry]
     rng = random.Random(seed)
     queries = []
     for kind, corrupt in kinds.items():
@@ -208,7 +212,7 @@ def equivalent(query: EvalQuery, candidate_name: str) -> bool:
         return True
     if query.kind not in DETERMINISTIC:
         return False
-    kinds = CITIZEN_KINDS if query.registry == "citizen" else BUSINESS_KINDS
+    kinds = KINDS_OF[query.registry]
     made = kinds[query.kind](candidate_name, random.Random(0))
     if made is None:  # nothing to leave out or move: the name itself is the same query
         made = candidate_name

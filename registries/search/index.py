@@ -5,7 +5,7 @@ updates inside the registry's write transaction (the full rebuild is in `rebuild
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -101,18 +101,115 @@ def business_entry(
     return IndexEntry(row, key_rows, set(words))
 
 
-TABLES: dict[str, tuple[Any, Any, str]] = {
-    "citizen": (CitizenSearch, CitizenSearchKey, "personal_id"),
-    "business": (BusinessSearch, BusinessSearchKey, "enterprise_code"),
-}
-
-
 def _citizen_from_row(row: Any) -> IndexEntry:
     return citizen_entry(row.personal_id, row.full_name, row.birth_date, row.province_code)
 
 
 def _business_from_row(row: Any) -> IndexEntry:
     return business_entry(row.enterprise_code, row.name, row.legal_form, row.province_code)
+
+
+def _citizen_indexed(conn: Connection, personal_id: str) -> IndexEntry | None:
+    """A citizen's entry as the index holds it now (rebuilt from its stored keys)."""
+    c = CitizenSearch
+    found = conn.execute(
+        select(c.name_fold, c.birth_date, c.province_code).where(c.personal_id == personal_id)
+    ).first()
+    if found is None:
+        return None
+    fold, born, province = found
+    words = fold.split()
+    keys = [
+        {"key": k, "birth_year": born.year, "personal_id": personal_id, "province_code": province}
+        for k in blocking.citizen_keys(words)
+    ]
+    return IndexEntry({"personal_id": personal_id}, keys, set(words))
+
+
+def _business_indexed(conn: Connection, code: str) -> IndexEntry | None:
+    """An enterprise's entry as the index holds it now (rebuilt from its stored keys)."""
+    b = BusinessSearch
+    found = conn.execute(
+        select(b.distinctive_fold, b.province_code).where(b.enterprise_code == code)
+    ).first()
+    if found is None:
+        return None
+    words = found[0].split()
+    keys = [
+        {"key": k, "enterprise_code": code, "province_code": found[1]}
+        for k in blocking.business_keys(words)
+    ]
+    return IndexEntry({"enterprise_code": code}, keys, set(words))
+
+
+def _citizen_search_row(record: Sequence[Any]) -> tuple[Any, ...]:
+    personal_id, full_name, birth_date, province = record
+    tone, fold, _, _ = citizen_name_index(full_name)
+    return (personal_id, tone, fold, birth_date, province)
+
+
+def _business_search_row(record: Sequence[Any]) -> tuple[Any, ...]:
+    code, name, legal_form, province = record
+    tone, fold, distinctive_tone, distinctive_fold, _, _ = business_name_index(name)
+    return (code, tone, fold, distinctive_tone, distinctive_fold, legal_form, province)
+
+
+def _citizen_blocking(name: str) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    _, fold, keys, words = citizen_name_index(name)
+    return fold, keys, words
+
+
+def _business_blocking(name: str) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    _, _, _, fold, keys, words = business_name_index(name)
+    return fold, keys, words
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SearchIndex:
+    """One registry's part of the index: its tables, and how a record maps to them."""
+
+    registry: str  # the registry's name, as `search_terms.registry_name` holds it
+    rows: Any  # the table of one row per record (`CitizenSearch`)
+    keys: Any  # the table of its blocking keys (`CitizenSearchKey`)
+    id_col: str  # the record's identifier column in both
+    key_cols: tuple[str, ...]  # the primary key of `keys`
+    source: Any  # the record columns an entry derives from (a `select`)
+    entry: Callable[[Any], IndexEntry]  # a `source` row's entry
+    indexed: Callable[[Connection, str], IndexEntry | None]  # an entry as the index holds it
+    search_row: Callable[[Sequence[Any]], tuple[Any, ...]]  # a `source` row's `rows` row
+    fold_col: str  # the column of `rows` whose folded words the blocking keys come from
+    blocking: Callable[[str], tuple[str, tuple[str, ...], frozenset[str]]]  # a name's
+    # folded words, blocking keys and words
+
+
+_c, _b = models.Citizen, models.Business
+CITIZEN_INDEX = SearchIndex(
+    registry="citizen",
+    rows=CitizenSearch,
+    keys=CitizenSearchKey,
+    id_col="personal_id",
+    key_cols=("key", "birth_year", "personal_id"),
+    source=select(_c.personal_id, _c.full_name, _c.birth_date, _c.province_code),
+    entry=_citizen_from_row,
+    indexed=_citizen_indexed,
+    search_row=_citizen_search_row,
+    fold_col="name_fold",
+    blocking=_citizen_blocking,
+)
+BUSINESS_INDEX = SearchIndex(
+    registry="business",
+    rows=BusinessSearch,
+    keys=BusinessSearchKey,
+    id_col="enterprise_code",
+    key_cols=("key", "enterprise_code"),
+    source=select(_b.enterprise_code, _b.name, _b.legal_form, _b.province_code),
+    entry=_business_from_row,
+    indexed=_business_indexed,
+    search_row=_business_search_row,
+    fold_col="distinctive_fold",
+    blocking=_business_blocking,
+)
+INDEXES: dict[str, SearchIndex] = {i.registry: i for i in (CITIZEN_INDEX, BUSINESS_INDEX)}
 
 
 # ---------------------------------------------------------------- per-record updates
@@ -131,10 +228,9 @@ def _bump_terms(conn: Connection, registry: str, kind: str, terms: Iterable[str]
 
 
 def _replace(
-    conn: Connection, registry: str, old: IndexEntry | None, new: IndexEntry | None
+    conn: Connection, index: SearchIndex, old: IndexEntry | None, new: IndexEntry | None
 ) -> None:
-    search, key_table, id_col = TABLES[registry]
-    key_cols = ("key", "birth_year", id_col) if registry == "citizen" else ("key", id_col)
+    search, key_table, id_col, key_cols = index.rows, index.keys, index.id_col, index.key_cols
     if old is not None:
         record_id = old.row[id_col]
         conn.execute(delete(search).where(getattr(search, id_col) == record_id))
@@ -143,70 +239,21 @@ def _replace(
             conn.execute(
                 delete(key_table).where(pk.in_([tuple(k[c] for c in key_cols) for k in old.keys]))
             )
-        _bump_terms(conn, registry, "k", (k["key"] for k in old.keys), -1)
-        _bump_terms(conn, registry, "t", old.words, -1)
+        _bump_terms(conn, index.registry, "k", (k["key"] for k in old.keys), -1)
+        _bump_terms(conn, index.registry, "t", old.words, -1)
     if new is not None:
         conn.execute(insert(search), [new.row])
         if new.keys:
             conn.execute(insert(key_table), new.keys)
-        _bump_terms(conn, registry, "k", (k["key"] for k in new.keys), 1)
-        _bump_terms(conn, registry, "t", new.words, 1)
-
-
-def _current(conn: Connection, registry: str, record_id: str) -> IndexEntry | None:
-    if registry == "citizen":
-        c = models.Citizen
-        id_col = c.personal_id
-        query = select(c.personal_id, c.full_name, c.birth_date, c.province_code)
-    else:
-        b = models.Business
-        id_col = b.enterprise_code
-        query = select(b.enterprise_code, b.name, b.legal_form, b.province_code)
-    row = conn.execute(query.where(id_col == record_id)).first()
-    if row is None:
-        return None
-    return _citizen_from_row(row) if registry == "citizen" else _business_from_row(row)
-
-
-def _indexed(conn: Connection, registry: str, record_id: str) -> IndexEntry | None:
-    """The entry as the index holds it now (rebuilt from its stored keys)."""
-    if registry == "citizen":
-        c = CitizenSearch
-        found = conn.execute(
-            select(c.name_fold, c.birth_date, c.province_code).where(c.personal_id == record_id)
-        ).first()
-        if found is None:
-            return None
-        fold, born, province = found
-        return _entry_from_keys("citizen", record_id, fold.split(), born.year, province)
-    b = BusinessSearch
-    stored = conn.execute(
-        select(b.distinctive_fold, b.province_code).where(b.enterprise_code == record_id)
-    ).first()
-    if stored is None:
-        return None
-    return _entry_from_keys("business", record_id, stored[0].split(), None, stored[1])
-
-
-def _entry_from_keys(
-    registry: str, record_id: str, words: list[str], year: int | None, province: str | None
-) -> IndexEntry:
-    if registry == "citizen":
-        keys = [
-            {"key": k, "birth_year": year, "personal_id": record_id, "province_code": province}
-            for k in blocking.citizen_keys(words)
-        ]
-        return IndexEntry({"personal_id": record_id}, keys, set(words))
-    keys = [
-        {"key": k, "enterprise_code": record_id, "province_code": province}
-        for k in blocking.business_keys(words)
-    ]
-    return IndexEntry({"enterprise_code": record_id}, keys, set(words))
+        _bump_terms(conn, index.registry, "k", (k["key"] for k in new.keys), 1)
+        _bump_terms(conn, index.registry, "t", new.words, 1)
 
 
 def reindex_record(conn: Connection, registry: str, record_id: str) -> None:
     """Bring one record's index rows in line with its stored row (call after writing it,
     inside the same transaction; a deleted record loses its rows)."""
-    _replace(
-        conn, registry, _indexed(conn, registry, record_id), _current(conn, registry, record_id)
-    )
+    index = INDEXES[registry]
+    source = index.source.selected_columns
+    row = conn.execute(index.source.where(source[0] == record_id)).first()
+    current = None if row is None else index.entry(row)
+    _replace(conn, index, index.indexed(conn, record_id), current)

@@ -9,6 +9,7 @@ B-trees are built by appending, not by millions of random inserts), on PostgreSQ
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import Counter
@@ -17,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, literal, select
 
-from registries import indexing, models
-from registries.search.index import TABLES, business_name_index, citizen_name_index
+from registries import indexing
+from registries.search.index import INDEXES, SearchIndex
 from registries.search.models import SearchTerm
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,7 @@ CHUNK = 20_000
 
 def _source_rows(conn: Connection, registry: str) -> Iterator[Sequence[Any]]:
     """The columns the index needs, in chunks; dates as ISO strings."""
-    if registry == "citizen":
-        c = models.Citizen
-        query = select(c.personal_id, c.full_name, c.birth_date, c.province_code)
-    else:
-        b = models.Business
-        query = select(b.enterprise_code, b.name, b.legal_form, b.province_code)
+    query = INDEXES[registry].source
     if conn.dialect.name == "sqlite":  # the stored text as is, no date parsing per row
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(str(query.compile(conn)))
@@ -42,10 +38,11 @@ def _source_rows(conn: Connection, registry: str) -> Iterator[Sequence[Any]]:
         return
     result = conn.execute(query.execution_options(yield_per=CHUNK))
     for partition in result.partitions():
-        if registry == "citizen":
-            yield [(r[0], r[1], r[2].isoformat(), r[3]) for r in partition]
-        else:
-            yield list(partition)
+        yield [tuple(_iso(v) for v in row) for row in partition]
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 class _Writer:
@@ -77,33 +74,14 @@ class _Writer:
                 copy.write_row(row)
 
 
-def _citizen_rows(rows: Sequence[Any], names: Counter[str]) -> list[tuple[Any, ...]]:
-    out = []
-    for personal_id, full_name, birth_date, province in rows:
-        tone, fold, _, _ = citizen_name_index(full_name)
-        names[full_name] += 1
-        out.append((personal_id, tone, fold, birth_date, province))
-    return out
-
-
-def _business_rows(rows: Sequence[Any], names: Counter[str]) -> list[tuple[Any, ...]]:
-    out = []
-    for code, name, legal_form, province in rows:
-        tone, fold, distinctive_tone, distinctive_fold, _, _ = business_name_index(name)
-        names[name] += 1
-        out.append((code, tone, fold, distinctive_tone, distinctive_fold, legal_form, province))
-    return out
-
-
-def _name_keys(registry: str, names: Counter[str]) -> tuple[list[tuple[str, str]], Counter[str]]:
+def _name_keys(
+    index: SearchIndex, names: Counter[str]
+) -> tuple[list[tuple[str, str]], Counter[str]]:
     """(folded name, key) for every distinct name, and the registry's word counts."""
     pairs: dict[tuple[str, str], None] = {}
     words: Counter[str] = Counter()
     for name, n in names.items():
-        if registry == "citizen":
-            _, fold, keys, name_words = citizen_name_index(name)
-        else:
-            _, _, _, fold, keys, name_words = business_name_index(name)
+        fold, keys, name_words = index.blocking(name)
         pairs.update(dict.fromkeys((fold, k) for k in keys))
         for word in name_words:
             words[word] += n
@@ -115,7 +93,8 @@ def rebuild_registry(conn: Connection, registry: str) -> int:
 
     Python derives each distinct name's keys once; the database joins them to the records
     (`INSERT ... SELECT`), so the millions of key rows are never Python objects."""
-    search, key_table, id_col = TABLES[registry]
+    index = INDEXES[registry]
+    search, key_table, id_col = index.rows, index.keys, index.id_col
     search_name, key_name = search.__tablename__, key_table.__tablename__
     for table in (search, key_table):
         conn.execute(delete(table))
@@ -126,35 +105,33 @@ def rebuild_registry(conn: Connection, registry: str) -> int:
     if writer.sqlite:
         writer.temp_table(target, columns)
     names: Counter[str] = Counter()
-    make = _citizen_rows if registry == "citizen" else _business_rows
     total = 0
     for rows in _source_rows(conn, registry):
-        writer.write(target, columns, make(rows, names))
+        names.update(row[1] for row in rows)  # every source has the name second
+        writer.write(target, columns, [index.search_row(row) for row in rows])
         total += len(rows)
     if writer.sqlite:
         conn.exec_driver_sql(f"INSERT INTO {search_name} SELECT * FROM {target} ORDER BY {id_col}")
         conn.exec_driver_sql(f"DROP TABLE {target}")
-    name_keys, words = _name_keys(registry, names)
+    name_keys, words = _name_keys(index, names)
     writer.temp_table("temp_search_name_keys", ["fold", "key"])
     writer.write("temp_search_name_keys", ["fold", "key"], name_keys)
     conn.exec_driver_sql("CREATE INDEX temp_search_name_keys_fold ON temp_search_name_keys (fold)")
-    if registry == "citizen":
-        year = (
-            "CAST(substr(s.birth_date, 1, 4) AS INTEGER)"
-            if writer.sqlite
-            else "CAST(EXTRACT(YEAR FROM s.birth_date) AS INTEGER)"
-        )
-        conn.exec_driver_sql(
-            f"INSERT INTO {key_name} (key, birth_year, personal_id, province_code) "
-            f"SELECT n.key, {year}, s.personal_id, s.province_code FROM {search_name} s "
-            "JOIN temp_search_name_keys n ON n.fold = s.name_fold ORDER BY 1, 2, 3"
-        )
-    else:
-        conn.exec_driver_sql(
-            f"INSERT INTO {key_name} (key, enterprise_code, province_code) "
-            f"SELECT n.key, s.enterprise_code, s.province_code FROM {search_name} s "
-            "JOIN temp_search_name_keys n ON n.fold = s.distinctive_fold ORDER BY 1, 2"
-        )
+    # The key rows: each record's blocking keys, joined from its folded name; a citizen's
+    # also carry its birth year (the key table's second column).
+    year = (
+        "CAST(substr(s.birth_date, 1, 4) AS INTEGER)"
+        if writer.sqlite
+        else "CAST(EXTRACT(YEAR FROM s.birth_date) AS INTEGER)"
+    )
+    key_columns = [c.name for c in key_table.__table__.columns if c.name != "key"]
+    picked = [year if c == "birth_year" else f"s.{c}" for c in key_columns]
+    order = ", ".join(str(i + 1) for i in range(len(index.key_cols)))
+    conn.exec_driver_sql(
+        f"INSERT INTO {key_name} (key, {', '.join(key_columns)}) "
+        f"SELECT n.key, {', '.join(picked)} FROM {search_name} s "
+        f"JOIN temp_search_name_keys n ON n.fold = s.{index.fold_col} ORDER BY {order}"
+    )
     conn.exec_driver_sql("DROP TABLE temp_search_name_keys")
     counts = select(
         literal(registry, SearchTerm.registry_name.type),
@@ -172,7 +149,7 @@ def rebuild_registry(conn: Connection, registry: str) -> int:
 def rebuild(engine: Engine) -> None:
     """Rebuild the whole search index (both registries) in one transaction."""
     with engine.begin() as conn:
-        for registry in TABLES:
+        for registry in INDEXES:
             started = time.perf_counter()
             n = rebuild_registry(conn, registry)
             log.info(

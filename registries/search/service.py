@@ -42,7 +42,6 @@ from registries.search.names import NameKeys, name_keys, normalize_name
 from registries.search.ranking import (
     LEGAL_FORM_WEIGHT,
     citizen_parts,
-    covers,
     distinctive_match,
     name_scores,
 )
@@ -89,9 +88,6 @@ class _Candidates:
     def add(self, rows: Sequence[Any]) -> None:
         for row in rows:
             self.rows.setdefault(row[0], tuple(row))
-
-    def covering(self, words: Sequence[str], fold_at: int) -> bool:
-        return any(covers(words, r[fold_at]) for r in self.rows.values())
 
 
 def _problem(pointer: str, detail: str, code: str) -> InvalidQuery:
@@ -347,13 +343,22 @@ def _top(scores: np.ndarray, ids: Sequence[str], limit: int) -> list[tuple[int, 
     return [(i, float(scores[i])) for i in pool[:limit]]
 
 
+def _describe_citizen_query(name: str) -> dict[str, Any]:
+    return {"normalized": normalize_name(name), "key": name_keys(name).tone_text}
+
+
+def _describe_business_query(name: str) -> dict[str, Any]:
+    parsed = parse_enterprise_name(name)
+    return {
+        "normalized": normalize_name(name),
+        "legal_form": parsed.legal_form,
+        "distinctive": parsed.distinctive.tone_text,
+    }
+
+
+_DESCRIBE = {"citizen": _describe_citizen_query, "business": _describe_business_query}
+
+
 def describe_query(name: str, registry: str) -> dict[str, Any]:
     """How the service read a query's name (echoed in the response)."""
-    if registry == "business":
-        parsed = parse_enterprise_name(name)
-        return {
-            "normalized": normalize_name(name),
-            "legal_form": parsed.legal_form,
-            "distinctive": parsed.distinctive.tone_text,
-        }
-    return {"normalized": normalize_name(name), "key": name_keys(name).tone_text}
+    return _DESCRIBE[registry](name)

@@ -99,7 +99,7 @@ class TestEnvelopes:
 
         with family.app.state.services.engine.begin() as conn:
             conn.execute(text("DELETE FROM citizens WHERE personal_id = :p"), {"p": records.FATHER})
-        family.portal.call(family.app.state.services.cache.delete, f"citizen:{records.FATHER}")
+        family.portal.call(family.app.state.services.cache.invalidate, f"citizen:{records.FATHER}")
         r = prefill(family, "business-change", {"company": records.COMPANY})
         assert r.status_code == 200
         body = r.json()

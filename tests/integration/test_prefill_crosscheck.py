@@ -257,13 +257,13 @@ def _check_case(  # type: ignore[no-untyped-def]
 
 
 def _check_memo(client: Any, oracle: Any) -> None:
-    memo = client.app.state.services.registry.memo
-    if memo is not None:  # SQLite: the parsed records prefill shares between requests ...
+    memory = getattr(client.app.state.services.cache, "memory", None)
+    if memory is not None:  # SQLite: the parsed records prefill shares between requests ...
         kept = 0
         for (registry, key), doc in oracle.cache.items():
-            shared = memo.get(registry, key)
+            shared = memory.peek(f"{registry}:{key}")
             if doc is not None and shared is not None:
-                assert shared == doc, (registry, key)  # ... are still as stored
+                assert shared.doc == doc, (registry, key)  # ... are still as stored
                 kept += 1
         assert kept > 50, kept
 

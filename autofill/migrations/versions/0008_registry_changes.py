@@ -3,7 +3,7 @@
 Revision ID: 0008_registry_changes
 Revises: 0001_registries
 
-Each worker keeps parsed records in memory (`registries.memo`) for as long as this counter
+Each worker keeps records in memory (`registries.changes`) for as long as this counter
 stands still. Triggers move it, so every writer does (the API of any worker, the CLI, a
 hand-run `sqlite3`); inserts need no trigger, as a record not yet stored was never kept.
 The seed's bulk writer drops the triggers for its load and moves the counter itself.

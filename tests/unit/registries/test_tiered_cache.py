@@ -7,7 +7,8 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 
-from registries.cache import MemoryCache, NullCache, make_cache
+from registries.cache import MemoryCache, NoCache, Record, make_cache
+from registries.changes import ChangeCounterCache
 from registries.tiered import TieredCache
 from tests.conftest import service_url
 from tests.integration.servers import run_async
@@ -33,6 +34,11 @@ def loader(value: bytes | None) -> Callable[[], Awaitable[bytes | None]]:
     return load
 
 
+def raw(record: Record | None) -> bytes | None:
+    """The bytes a cache answered with."""
+    return None if record is None else record.raw
+
+
 def run(test: Callable[[TieredCache, TieredCache], Awaitable[None]]) -> None:
     """Run `test` with two started caches sharing a fresh namespace on the real Redis."""
     url = service_url("AUTOFILL_TEST_REDIS_URL")
@@ -56,12 +62,12 @@ def run(test: Callable[[TieredCache, TieredCache], Awaitable[None]]) -> None:
 class TestAcrossWorkers:
     def test_an_edit_in_one_worker_evicts_the_other_before_returning(self) -> None:
         async def test(a: TieredCache, b: TieredCache) -> None:
-            assert await b.fetch("citizen:1", loader(b"old")) == b"old"
-            assert b.local.get_now("citizen:1") == b"old"
-            await a.delete("citizen:1")  # the database was written just before
+            assert raw(await b.fetch("citizen:1", loader(b"old"))) == b"old"
+            assert raw(b.local.get_now("citizen:1")) == b"old"
+            await a.invalidate("citizen:1")  # the database was written just before
             assert b.local.get_now("citizen:1") is None  # no waiting: delete waited for acks
             load = loader(b"new")
-            assert await b.fetch("citizen:1", load) == b"new"
+            assert raw(await b.fetch("citizen:1", load)) == b"new"
             assert load.calls == 1
 
         run(test)
@@ -88,12 +94,12 @@ class TestAcrossWorkers:
 
             reader = asyncio.create_task(b.fetch("k", slow_old_read))
             await asyncio.sleep(0.05)
-            await a.delete("k")  # the edit commits and invalidates meanwhile
+            await a.invalidate("k")  # the edit commits and invalidates meanwhile
             release.set()
-            assert await reader == b"old"  # that request saw the old value ...
+            assert raw(await reader) == b"old"  # that request saw the old value ...
             load = loader(b"new")
-            assert await b.fetch("k", load) == b"new"  # ... but nothing cached it
-            assert await a.fetch("k", load) == b"new"
+            assert raw(await b.fetch("k", load)) == b"new"  # ... but nothing cached it
+            assert raw(await a.fetch("k", load)) == b"new"
             assert load.calls == 1  # b's read filled Redis with the new value
 
         run(test)
@@ -105,7 +111,7 @@ class TestAcrossWorkers:
             await a.clear()
             assert b.local.get_now("k") is None
             load = loader(b"new")
-            assert await b.fetch("k", load) == b"new"
+            assert raw(await b.fetch("k", load)) == b"new"
             assert load.calls == 1
 
         run(test)
@@ -113,7 +119,7 @@ class TestAcrossWorkers:
     def test_absent_records_are_not_cached(self) -> None:
         async def test(a: TieredCache, b: TieredCache) -> None:
             assert await a.fetch("k", loader(None)) is None
-            assert await a.fetch("k", loader(b"created")) == b"created"
+            assert raw(await a.fetch("k", loader(b"created"))) == b"created"
 
         run(test)
 
@@ -129,10 +135,10 @@ class TestWithoutRedis:
             await cache.start()
             try:
                 load = loader(b"row")
-                assert await cache.fetch("k", load) == b"row"
-                assert await cache.fetch("k", load) == b"row"
+                assert raw(await cache.fetch("k", load)) == b"row"
+                assert raw(await cache.fetch("k", load)) == b"row"
                 assert load.calls == 2  # no tier serves while Redis is away
-                await cache.delete("k")  # deferred, not raised
+                await cache.invalidate("k")  # deferred, not raised
                 assert not cache.live
                 assert await cache.healthy() is False
             finally:
@@ -141,20 +147,29 @@ class TestWithoutRedis:
         run_async(main())
 
 
+def choose(redis_url: str | None, **kwargs: object) -> object:
+    """`make_cache` with small bounds and the given choices."""
+    options: dict[str, object] = {"changes": None, "shared_database": True, "workers": 1}
+    options |= {"max_items": 10, "max_bytes": 1 << 20, "ttl_seconds": 1, **kwargs}
+    return make_cache(redis_url, **options)  # type: ignore[arg-type]
+
+
 class TestChoice:
-    def test_sqlite_gets_no_cache(self) -> None:
-        cache = make_cache(
-            "redis://x", shared_database=False, workers=1, max_items=10, ttl_seconds=1
-        )
-        assert isinstance(cache, NullCache)
+    def test_the_embedded_file_gets_the_change_counter_cache(self) -> None:
+        cache = choose("redis://x", changes=lambda: 0, shared_database=False)
+        assert isinstance(cache, ChangeCounterCache)
+
+    def test_sqlite_without_its_counter_gets_no_cache(self) -> None:
+        assert isinstance(choose("redis://x", shared_database=False), NoCache)
 
     def test_several_workers_without_redis_get_no_cache(self) -> None:
-        cache = make_cache(None, shared_database=True, workers=2, max_items=10, ttl_seconds=1)
-        assert isinstance(cache, NullCache)
+        assert isinstance(choose(None, workers=2), NoCache)
 
     def test_one_worker_without_redis_gets_memory(self) -> None:
-        cache = make_cache(None, shared_database=True, workers=1, max_items=10, ttl_seconds=1)
-        assert isinstance(cache, MemoryCache)
+        assert isinstance(choose(None), MemoryCache)
+
+    def test_no_room_gets_no_cache(self) -> None:
+        assert isinstance(choose(None, max_bytes=0), NoCache)
 
 
 class TestMemoryFillGuard:
@@ -169,7 +184,7 @@ class TestMemoryFillGuard:
 
             reader = asyncio.create_task(cache.fetch("k", slow))
             await asyncio.sleep(0)
-            await cache.delete("k")
+            await cache.invalidate("k")
             release.set()
             await reader
             assert cache.get_now("k") is None

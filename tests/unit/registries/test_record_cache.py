@@ -1,4 +1,5 @@
-"""Parsed records kept in memory: bounds, and never a stale record, whoever edits the file."""
+"""The record cache: bounds, shared parsed documents, the collector left alone, and on the
+embedded file never a stale record, whoever edits it."""
 
 from __future__ import annotations
 
@@ -13,54 +14,45 @@ import orjson
 import pytest
 
 from autofill.database import migrate
-from registries import memo as memo_module
-from registries.cache import NullCache
+from registries.cache import PARSED_PER_BYTE, MemoryCache, NoCache, Record
+from registries.changes import ChangeCounterCache
 from registries.database import SqliteReader, make_engine
-from registries.memo import PARSED_PER_BYTE, RecordMemo
 from registries.service import RegistryService
 from tests.aio import run
 from tests.records import citizen, citizen_ids
 
 
-def _doc(n: int) -> dict[str, Any]:
-    return {"n": n}
+def _keep(cache: MemoryCache, key: str, size: int) -> Record:
+    record = Record(b"{" + b" " * (size - 2) + b"}")
+    cache.put_now(key, record)
+    return record
 
 
-class TestRecordMemo:
-    def test_a_kept_record_is_the_same_object_and_counts_as_a_hit(self) -> None:
-        memo = RecordMemo(max_items=10, max_bytes=1 << 20)
-        doc = _doc(1)
-        memo.put("citizen", "a", doc, 100)
-        assert memo.get("citizen", "a") is doc
-        assert memo.get("citizen", "b") is None
-        assert (memo.hits, memo.misses) == (1, 1)
-
-    def test_the_same_counter_keeps_records_and_another_forgets_them(self) -> None:
-        memo = RecordMemo(max_items=10, max_bytes=1 << 20)
-        memo.check(5)
-        memo.put("citizen", "a", _doc(1), 100)
-        memo.check(5)
-        assert memo.get("citizen", "a") == _doc(1)
-        memo.check(6)
-        assert memo.get("citizen", "a") is None
-        assert len(memo) == 0 and memo.size_bytes == 0
+class TestMemoryCache:
+    def test_a_kept_record_parses_once_and_counts_as_a_hit(self) -> None:
+        cache = MemoryCache(max_items=10)
+        kept = _keep(cache, "citizen:a", 100)
+        found = cache.get_now("citizen:a")
+        assert found is kept and found.doc is found.doc == {}
+        assert cache.get_now("citizen:b") is None
+        assert (cache.hits, cache.misses) == (1, 1)
 
     def test_the_least_recently_used_goes_first_when_full(self) -> None:
-        memo = RecordMemo(max_items=2, max_bytes=1 << 20)
-        memo.put("citizen", "a", _doc(1), 10)
-        memo.put("citizen", "b", _doc(2), 10)
-        assert memo.get("citizen", "a") is not None  # now b is the oldest
-        memo.put("citizen", "c", _doc(3), 10)
-        assert memo.get("citizen", "b") is None
-        assert memo.get("citizen", "a") is not None and memo.get("citizen", "c") is not None
+        cache = MemoryCache(max_items=2)
+        _keep(cache, "a", 10)
+        _keep(cache, "b", 10)
+        assert cache.get_now("a") is not None  # now b is the oldest
+        _keep(cache, "c", 10)
+        assert cache.get_now("b") is None
+        assert cache.get_now("a") is not None and cache.get_now("c") is not None
 
     def test_memory_is_bounded_by_the_estimated_size(self) -> None:
-        memo = RecordMemo(max_items=1000, max_bytes=1000 * PARSED_PER_BYTE)
+        cache = MemoryCache(max_items=1000, max_bytes=1000 * PARSED_PER_BYTE)
         for i in range(5):
-            memo.put("citizen", str(i), _doc(i), 300)
-        assert len(memo) == 3  # 3 x 300 bytes of JSON fit in the budget, 4 do not
-        assert memo.size_bytes == 900 * PARSED_PER_BYTE
-        assert [memo.get("citizen", str(i)) is not None for i in range(5)] == [
+            _keep(cache, str(i), 300)
+        assert len(cache) == 3  # 3 x 300 bytes of JSON fit in the budget, 4 do not
+        assert cache.size_bytes == 900 * PARSED_PER_BYTE
+        assert [cache.peek(str(i)) is not None for i in range(5)] == [
             False,
             False,
             True,
@@ -69,48 +61,74 @@ class TestRecordMemo:
         ]
 
     def test_a_record_larger_than_the_budget_is_not_kept(self) -> None:
-        memo = RecordMemo(max_items=1000, max_bytes=1000)
-        memo.put("citizen", "a", _doc(1), 1000)
-        assert len(memo) == 0 and memo.size_bytes == 0
+        cache = MemoryCache(max_items=1000, max_bytes=1000)
+        _keep(cache, "a", 1000)
+        assert len(cache) == 0 and cache.size_bytes == 0
 
     def test_keeping_a_record_again_does_not_count_it_twice(self) -> None:
-        memo = RecordMemo(max_items=10, max_bytes=1 << 20)
-        memo.put("citizen", "a", _doc(1), 100)
-        memo.put("citizen", "a", _doc(2), 200)
-        assert len(memo) == 1
-        assert memo.size_bytes == 200 * PARSED_PER_BYTE
-        assert memo.get("citizen", "a") == _doc(2)
+        cache = MemoryCache(max_items=10)
+        _keep(cache, "a", 100)
+        second = _keep(cache, "a", 200)
+        assert len(cache) == 1
+        assert cache.size_bytes == 200 * PARSED_PER_BYTE
+        assert cache.peek("a") is second
+
+    def test_invalidating_and_clearing_give_the_memory_back(self) -> None:
+        cache = MemoryCache(max_items=10)
+        _keep(cache, "a", 100)
+        _keep(cache, "b", 100)
+        cache.invalidate_now("a")
+        assert cache.size_bytes == 100 * PARSED_PER_BYTE and cache.peek("a") is None
+        cache.clear_now()
+        assert len(cache) == 0 and cache.size_bytes == 0
 
 
-class TestCollectorFreeze:
-    def test_kept_records_leave_the_collector_and_come_back_when_emptied(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setattr(memo_module, "FREEZE_EVERY", 3)
-        memo = RecordMemo(max_items=100, max_bytes=1 << 20, freeze_gc=True)
-        docs = [{"n": i, "rows": [{"i": i}]} for i in range(3)]
-        gc.unfreeze()  # an app started by an earlier test froze its start-up objects
+class TestCounts:
+    @pytest.mark.parametrize(
+        ("make", "expected"),
+        [
+            (NoCache, (0, 2)),
+            (lambda: MemoryCache(max_items=10), (1, 1)),
+            (lambda: ChangeCounterCache(lambda: 1, max_items=10, max_bytes=1 << 20), (1, 1)),
+        ],
+        ids=["none", "memory", "change-counter"],
+    )
+    def test_every_cache_counts_its_hits_and_misses(self, make, expected) -> None:
+        cache = make()
+
+        async def twice() -> None:
+            for _ in range(2):
+                record = await cache.fetch("citizen:a", _loader(b'{"a": 1}'))
+                assert record is not None and record.doc == {"a": 1}
+
+        run(twice())
+        assert (cache.hits, cache.misses) == expected
+
+
+class TestTheCollectorIsLeftAlone:
+    def test_keeping_and_clearing_records_never_freezes_or_unfreezes(self) -> None:
+        gc.freeze()  # as main does after start-up
+        frozen = gc.get_freeze_count()
         try:
-            for i, doc in enumerate(docs[:2]):
-                memo.put("citizen", str(i), doc, 10)
-            assert memo.freezes == 0 and gc.get_freeze_count() == 0
-            memo.put("citizen", "2", docs[2], 10)
-            assert memo.freezes == 1 and gc.get_freeze_count() > 0
-            tracked = {id(o) for o in gc.get_objects()}  # the generations it still scans
-            assert not any(id(doc) in tracked for doc in docs)
-            memo.clear()
-            assert gc.get_freeze_count() == 0
-            tracked = {id(o) for o in gc.get_objects()}
-            assert all(id(doc) in tracked for doc in docs)
+            counter = ChangeCounterCache(lambda: 1, max_items=10_000, max_bytes=1 << 30)
+
+            async def fill_then_clear() -> None:
+                for i in range(5000):
+                    record = await counter.fetch(f"citizen:{i}", _loader(b'{"rows": [[1]]}'))
+                    assert record is not None and record.doc == {"rows": [[1]]}
+                await counter.clear()
+
+            run(fill_then_clear())
+            assert gc.get_freeze_count() == frozen
         finally:
             gc.unfreeze()
 
-    def test_without_freeze_gc_nothing_is_frozen(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(memo_module, "FREEZE_EVERY", 1)
-        memo = RecordMemo(max_items=100, max_bytes=1 << 20)
-        gc.unfreeze()
-        memo.put("citizen", "a", {"rows": [1]}, 10)
-        assert memo.freezes == 0 and gc.get_freeze_count() == 0
+
+def _loader(raw: bytes | None):  # type: ignore[no-untyped-def]
+    async def load() -> bytes | None:
+        return raw
+
+    return load
 
 
 PIDS = citizen_ids(3)
@@ -118,18 +136,14 @@ PIDS = citizen_ids(3)
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[tuple[RegistryService, Path]]:
-    """A migrated SQLite registry holding three citizens, read through a memo."""
+    """A migrated SQLite registry holding three citizens, read through the counter cache."""
     path = tmp_path / "registry.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     migrate(engine)
     reader = SqliteReader(url)
-    service = RegistryService(
-        engine=engine,
-        reader=reader,
-        cache=NullCache(),
-        memo=RecordMemo(max_items=100, max_bytes=1 << 20),
-    )
+    cache = ChangeCounterCache(reader.changes, max_items=100, max_bytes=1 << 20)
+    service = RegistryService(engine=engine, reader=reader, cache=cache)
     for pid in PIDS:
         run(service.replace("citizen", pid, citizen(pid), create=True))
     yield service, path
@@ -148,27 +162,33 @@ def _outside(path: Path, sql: str, *params: object) -> None:
     conn.close()
 
 
+def _counted(service: RegistryService) -> ChangeCounterCache:
+    assert isinstance(service.cache, ChangeCounterCache)
+    return service.cache
+
+
 def _count_counter_reads(service: RegistryService, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A list that grows by one at every read of the change counter."""
     reads: list[int] = []
-    counter = service.reader.changes  # type: ignore[attr-defined]
-    monkeypatch.setattr(service.reader, "changes", lambda: reads.append(1) or counter())
+    cache = _counted(service)
+    counter = cache._changes
+    monkeypatch.setattr(cache, "_changes", lambda: reads.append(1) or counter())
     return reads
 
 
-class TestServiceWithMemo:
+class TestServiceOnTheEmbeddedFile:
     def test_records_are_parsed_once_then_read_from_memory(self, registry) -> None:
         service, _ = registry
         first = _read(service, *PIDS)
         assert first == [orjson.loads(run(service.get_doc("citizen", p))) for p in PIDS]
         second = _read(service, *PIDS)
         assert all(a is b for a, b in zip(first, second, strict=True))
-        assert service.memo is not None and service.memo.hits == 3
+        assert _counted(service).memory.hits == 6  # the three lookups, the three records
 
     def test_an_unknown_record_is_none_and_is_not_kept(self, registry) -> None:
         service, _ = registry
         assert _read(service, "001089999999", PIDS[0])[0] is None
-        assert service.memo is not None and len(service.memo) == 1
+        assert len(_counted(service).memory) == 1
 
     def test_an_update_by_another_connection_is_seen_at_once(self, registry) -> None:
         service, path = registry
@@ -193,20 +213,24 @@ class TestServiceWithMemo:
         run(service.patch("citizen", PIDS[2], {"full_name": "Nguyễn Văn Ẩn"}))
         assert _read(service, PIDS[2])[0]["full_name"] == "Nguyễn Văn Ẩn"  # type: ignore[index]
 
-    def test_reads_that_change_nothing_keep_the_memo(self, registry) -> None:
+    def test_reads_that_change_nothing_keep_the_records(self, registry) -> None:
         service, path = registry
         _read(service, *PIDS)
         _outside(path, "INSERT INTO registry_meta (key, value) VALUES ('x', 'y')")
         _read(service, *PIDS)
-        assert service.memo is not None and service.memo.hits == 3
+        assert _counted(service).memory.hits == 3
 
-    def test_a_request_that_checked_the_counter_does_not_read_it_again(
+    def test_a_request_reads_the_counter_once_for_its_chained_records(
         self, registry, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         service, _ = registry
         reads = _count_counter_reads(service, monkeypatch)
-        _read(service, PIDS[0])
-        run(service.find_records([("citizen", PIDS[1])], checked=True))
+
+        async def root_then_chained() -> None:
+            await service.find_records([("citizen", PIDS[0])])
+            await service.find_records([("citizen", PIDS[1]), ("citizen", PIDS[2])])
+
+        run(root_then_chained())
         assert len(reads) == 1
 
     def test_requests_of_one_loop_pass_share_one_read_of_the_counter(
@@ -240,22 +264,22 @@ class TestServiceWithMemo:
                 PIDS[0],
             )
             after = (await service.find_records([("citizen", PIDS[0])]))[0]
-            return before, after, service.memo
+            return before, after, _counted(service).memory
 
-        before, after, memo = run(read_update_read())
+        before, after, memory = run(read_update_read())
         assert before["religion"] == "Không"
         assert after["religion"] == "Công giáo"
-        assert memo is not None and memo.misses == 2  # the update emptied the memo
+        assert memory.misses == 2  # the update emptied the memory tier
 
     def test_an_edit_through_the_service_is_seen_in_the_same_pass(self, registry) -> None:
         service, _ = registry
 
         async def read_patch_read() -> Any:
-            await service.find_records([("citizen", PIDS[1])])  # kept in the memo
+            await service.find_records([("citizen", PIDS[1])])  # kept in memory
             await asyncio.sleep(0)  # that pass is over
-            assert service.memo is not None
+            cache = _counted(service)
             # As if the counter had been read again in the pass the edit returns in.
-            service._counter = (asyncio.get_running_loop(), service.memo.changes)
+            cache._this_pass = (asyncio.get_running_loop(), cache.seen or 0)
             await service.patch("citizen", PIDS[1], {"religion": "Cao Đài"})
             return (await service.find_records([("citizen", PIDS[1])]))[0]
 
