@@ -110,6 +110,9 @@ class AuditFilter:
     before_id: int | None = None
 
 
+MAX_ENTRY_ID = 2**63 - 1  # a signed 64-bit integer: SQLite's INTEGER, PostgreSQL's bigint
+
+
 def encode_cursor(entry_id: int) -> str:
     """An opaque audit page cursor."""
     return base64.urlsafe_b64encode(f"a{entry_id}".encode()).decode().rstrip("=")
@@ -119,9 +122,12 @@ def decode_cursor(cursor: str) -> int:
     """The entry id behind a cursor; `InvalidRequest` when it is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[:1] != "a" or not raw[1:].isdigit() or len(raw) > 21:
+        if raw[:1] != "a" or not raw[1:].isascii() or not raw[1:].isdigit() or len(raw) > 21:
             raise ValueError(raw)
-        return int(raw[1:])
+        entry_id = int(raw[1:])
+        if not 0 < entry_id <= MAX_ENTRY_ID:
+            raise ValueError(raw)  # no entry has it, and the databases' integers stop there
+        return entry_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(
             "the cursor is not one this service issued",

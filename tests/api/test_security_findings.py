@@ -1,0 +1,79 @@
+"""Findings of the outside security review (issue 16), each tried again as it was found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from autofill.config import Settings
+from tests.api.keyring import PERSON, bearer, create_key
+from tests.api.test_portal_pages import ADULT, form_inputs
+
+PROBLEM = "application/problem+json"
+NON_ASCII_TOKEN = "v3.é.é.é"
+
+
+def assert_problem(r, status: int) -> dict:
+    """The response is a problem+json with this status; returns its body."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    return r.json()
+
+
+@pytest.fixture
+def seeded_portal(seeded_settings: Settings) -> Iterator[TestClient]:
+    """The portal over the seeded registry, requests without a key (as a browser)."""
+    from main import create_app
+
+    app = create_app(seeded_settings.model_copy(update={"portal_enabled": True}))
+    with TestClient(app) as c:
+        yield c
+
+
+class TestNoServerErrors:
+    """Finding 5: inputs that answered 500 (then reset the connection)."""
+
+    def test_a_non_ascii_token_is_422(self, client) -> None:
+        _, secret = create_key(client, "prefill")
+        r = client.post(
+            "/v1/forms/ct01/verify",
+            json={"token": NON_ASCII_TOKEN, "values": {}, "subjects": {"applicant": PERSON}},
+            headers=bearer(secret),
+        )
+        body = assert_problem(r, 422)
+        assert body["errors"][0]["pointer"] == "/token"
+
+    def test_the_portal_refuses_a_non_ascii_token(self, seeded_portal) -> None:
+        page = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
+        data = form_inputs(page.text)
+        data["token"] = NON_ASCII_TOKEN
+        r = seeded_portal.post("/submit", data=data)
+        assert r.status_code == 422
+        assert 'data-verdict="error"' in r.text
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "YTkyMjMzNzIwMzY4NTQ3NzU4MDg",  # "a9223372036854775808": 2**63
+            "YTk5OTk5OTk5OTk5OTk5OTk5OTk5",  # twenty nines
+            "YTA",  # "a0": no entry has id 0
+        ],
+    )
+    def test_an_audit_cursor_past_64_bits_is_422(self, client, cursor) -> None:
+        body = assert_problem(client.get("/v1/audit", params={"cursor": cursor}), 422)
+        assert body["errors"][0]["pointer"] == "/cursor"
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [("until", "9999-12-31T23:59:59-14:00"), ("since", "0001-01-01T00:00:00+14:00")],
+    )
+    def test_an_audit_time_outside_utc_is_422(self, client, name, value) -> None:
+        body = assert_problem(client.get("/v1/audit", params={name: value}), 422)
+        assert body["errors"][0]["pointer"] == f"/{name}"
+
+    def test_a_stats_window_outside_utc_is_422(self, client) -> None:
+        r = client.get("/v1/stats/coverage", params={"to": "9999-12-31T23:59:59-14:00"})
+        assert_problem(r, 422)
+
