@@ -77,3 +77,31 @@ class TestNoServerErrors:
         r = client.get("/v1/stats/coverage", params={"to": "9999-12-31T23:59:59-14:00"})
         assert_problem(r, 422)
 
+
+class TestSubmissionCheckNamesItsSubjects:
+    """Finding 8: a token checked without naming whom it is for replays for anyone."""
+
+    def test_subjects_are_required(self, app, client) -> None:
+        key_id, secret = create_key(client, "prefill")
+        trust = app.state.services.extras["trust"]
+        token = trust.signer.issue(
+            key_id=key_id,
+            form_id="ho-khau",
+            form_version=1,
+            subjects={"applicant": trust.hasher.hash(PERSON)},
+            locked={"full_name": "NGUYỄN VĂN AN"},
+        ).token
+        values = {"full_name": "NGUYỄN VĂN AN"}
+        r = client.post(
+            "/v1/forms/ho-khau/verify",
+            json={"token": token, "values": values},
+            headers=bearer(secret),
+        )
+        body = assert_problem(r, 422)
+        assert [e["pointer"] for e in body["errors"]] == ["/subjects"]
+        r = client.post(
+            "/v1/forms/ho-khau/verify",
+            json={"token": token, "values": values, "subjects": {"applicant": PERSON}},
+            headers=bearer(secret),
+        )
+        assert r.status_code == 200 and r.json()["intact"] is True
