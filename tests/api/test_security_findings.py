@@ -105,3 +105,60 @@ class TestSubmissionCheckNamesItsSubjects:
             headers=bearer(secret),
         )
         assert r.status_code == 200 and r.json()["intact"] is True
+
+
+TEXT = {"Content-Type": "text/plain"}
+NAN_BODY = b'{"subjects": {"applicant": "' + ADULT.encode() + b'"}, "purpose": "x", "n": NaN}'
+DEEP = b"[" * 199 + b"]" * 199
+DEEP_BODY = b'{"subjects": {"applicant": "x"}, "purpose": "x", "n": ' + DEEP + b"}"
+
+
+class TestOneContentTypeRule:
+    """Finding 6: the guard checked only JSON content types, while routes parse any body."""
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("POST", "/v1/forms/ct01/prefill"),
+            ("POST", "/v1/forms"),
+            ("POST", "/v1/keys"),
+            ("POST", "/v1/forms/ct01/verify"),
+            ("PUT", f"/v1/citizens/{PERSON}"),
+        ],
+    )
+    @pytest.mark.parametrize("body", [NAN_BODY, DEEP_BODY, b"{}"])
+    def test_a_text_plain_body_is_415(self, client, method, path, body) -> None:
+        r = client.request(method, path, content=body, headers=TEXT)
+        problem = assert_problem(r, 415)
+        assert "application/json" in problem["detail"]
+        assert problem["errors"][0]["pointer"] == "/content-type"
+
+    @pytest.mark.parametrize(
+        "content_type", ["application/x-www-form-urlencoded", "text/json", "application/jsonp"]
+    )
+    def test_other_types_are_415_too(self, client, content_type) -> None:
+        r = client.post("/v1/keys", content=b"{}", headers={"Content-Type": content_type})
+        assert_problem(r, 415)
+
+    @pytest.mark.parametrize("content_type", ["application/json", None])
+    def test_json_or_no_type_is_guarded(self, seeded_client, content_type) -> None:
+        headers = {"Content-Type": content_type} if content_type else {}
+        for body in (NAN_BODY, DEEP_BODY):
+            r = seeded_client.post("/v1/forms/ct01/prefill", content=body, headers=headers)
+            assert_problem(r, 422)
+        good = b'{"subjects": {"applicant": "' + ADULT.encode() + b'"}, "purpose": "x"}'
+        r = seeded_client.post("/v1/forms/ct01/prefill", content=good, headers=headers)
+        assert r.status_code == 200, r.text
+
+    def test_a_json_suffix_type_is_json(self, client) -> None:
+        r = client.post(
+            "/v1/keys",
+            content=b'{"name": "suffix", "scopes": ["prefill"]}',
+            headers={"Content-Type": "application/vnd.example+json; charset=utf-8"},
+        )
+        assert r.status_code == 201, r.text
+
+    def test_the_portals_form_posts_still_work(self, seeded_portal) -> None:
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
+        assert r.status_code == 200
+        assert 'value="Nguyễn Văn An" readonly' in r.text
