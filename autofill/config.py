@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     allow_reseed: bool = True
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
+    # The portal's anonymous visitors: requests a minute per client address (an address
+    # caught guessing identifiers is refused for `enumeration_penalty_seconds`).
+    portal_rate_per_minute: int = Field(default=60, ge=1)
     # Embedded mode: how much of the SQLite file each worker keeps mapped, so that the
     # kernel keeps it in memory (registries/resident.py); 0 turns it off.
     sqlite_resident_bytes: int = Field(default=8 << 30, ge=0)

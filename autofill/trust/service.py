@@ -123,7 +123,7 @@ class Trust:
         if reason is None:
             return
         log.warning("key %s flagged for enumeration: %s", principal.key_id, reason)
-        if "admin" not in principal.scopes:
+        if "admin" not in principal.scopes and principal.lock_on_enumeration:
             # Operators' admin keys are flagged in the audit but never locked out.
             await self.limiter.flag(principal.key_id, self.watch.penalty)
         await self.audit.record_event(principal, ENUMERATION, reason, registry=registry)

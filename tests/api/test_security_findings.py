@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from autofill.config import Settings
 from tests.api.keyring import PERSON, bearer, create_key
 from tests.api.test_portal_pages import ADULT, form_inputs
+from tests.conftest import ADMIN_KEY
 
 PROBLEM = "application/problem+json"
 NON_ASCII_TOKEN = "v3.é.é.é"
@@ -162,3 +164,69 @@ class TestOneContentTypeRule:
         r = seeded_portal.post("/prefill", data={"form": "ct01", "subject.applicant": ADULT})
         assert r.status_code == 200
         assert 'value="Nguyễn Văn An" readonly' in r.text
+
+
+TOO_MANY = "Có quá nhiều yêu cầu"
+NO_SUCH_FORM = "Không có biểu mẫu"
+
+
+class _Browser:
+    """Requests to a started app from one client address (on the app's own event loop)."""
+
+    def __init__(self, started: TestClient, address: str) -> None:
+        self.started, self.address = started, address
+
+    def post(self, path: str, data: dict[str, str]) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.started.app, client=(self.address, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://portal") as c:
+                return await c.post(path, data=data)
+
+        return self.started.portal.call(send)
+
+
+class TestPortalUnderAnonymousMisses:
+    """Finding 4: 31 anonymous misses flagged the portal's one key; every user then read
+    that the form does not exist."""
+
+    def test_one_address_is_limited_and_others_are_still_served(self, seeded_settings) -> None:
+        from main import create_app
+
+        app = create_app(seeded_settings.model_copy(update={"portal_enabled": True}))
+        with TestClient(app) as started:
+            guesser, user = _Browser(started, "203.0.113.7"), _Browser(started, "198.51.100.20")
+            statuses = []
+            for i in range(31):
+                unknown = f"001099{900000 + 37 * i:06d}"  # not consecutive: misses only
+                r = guesser.post("/prefill", {"form": "ct01", "subject.applicant": unknown})
+                statuses.append(r.status_code)
+                assert NO_SUCH_FORM not in r.text
+                assert r.status_code in (404, 429), r.text
+                if r.status_code == 429:
+                    assert TOO_MANY in r.text
+                    assert int(r.headers["retry-after"]) > 0
+            assert statuses[:30] == [404] * 30 and statuses[30] == 429
+            # The guesser's next try, even of a real person, is refused as too many.
+            r = guesser.post("/prefill", {"form": "ct01", "subject.applicant": ADULT})
+            assert r.status_code == 429 and TOO_MANY in r.text
+            r = user.post("/prefill", {"form": "ct01", "subject.applicant": ADULT})
+            assert r.status_code == 200, r.text
+            assert 'value="Nguyễn Văn An" readonly' in r.text
+            r = user.post("/submit", form_inputs(r.text))
+            assert r.status_code == 200 and 'data-verdict="intact"' in r.text
+            # The portal key's own trip is in the audit for operators; it locked nobody out.
+            audit = started.get(
+                "/v1/audit",
+                params={"key_id": "portal-demo", "action": "enumeration_suspected"},
+                headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+            )
+            assert [e["flagged"] for e in audit.json()["items"]] == [True]
+
+    def test_a_refused_form_lookup_says_too_many_requests(self, seeded_portal) -> None:
+        # However the portal's own call is refused with 429, the page says so (not 404).
+        limiter = seeded_portal.app.state.services.extras["trust"].limiter
+        seeded_portal.portal.call(limiter.flag, "portal-demo", 60)
+        for _ in range(31):
+            r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "typical_adult"})
+            assert NO_SUCH_FORM not in r.text
+        assert r.status_code == 429 and TOO_MANY in r.text
