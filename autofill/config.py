@@ -27,8 +27,10 @@ class Settings(BaseSettings):
     demo_citizens: int = Field(default=3000, ge=0)
     demo_businesses: int = Field(default=300, ge=0)
     demo_seed: int = 2019
-    # Testers may reseed over HTTP; a deployment that must never be wiped turns this off.
-    allow_reseed: bool = True
+    # Reseeding over HTTP (an admin key wipes and regenerates the registry): on by default
+    # only in embedded mode, where the registry is a local demo; a shared database must be
+    # turned on for it explicitly.
+    allow_reseed: bool | None = None
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
     # The portal's anonymous visitors: requests a minute per client address (an address
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
     def should_seed_demo(self) -> bool:
         """Whether an empty registry gets the demo seed at start."""
         return self.embedded if self.seed_demo is None else self.seed_demo
+
+    @property
+    def should_allow_reseed(self) -> bool:
+        """Whether `POST /v1/admin/reseed` may replace the registry."""
+        return self.embedded if self.allow_reseed is None else self.allow_reseed
 
     @property
     def should_serve_portal(self) -> bool:

@@ -1,19 +1,29 @@
-"""Administration routes: reseed the registry over HTTP (testers of shared deployments)."""
+"""Administration routes: reseed the registry over HTTP (testers of shared deployments).
+
+A reseed replaces every record at once, everyone's, including other testers' edits: an
+operator's act, so it takes an `admin` key (`registry:write` edits records one at a time),
+is off by default outside the embedded mode (`AUTOFILL_ALLOW_RESEED`), and is audited
+(who, when, sizes, seed) before it starts: a reseed that cannot be audited does not run.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Self
+from typing import Annotated, Self
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
-from autofill.api.dependencies import RegistryWriter, StateDep
+from autofill.api.dependencies import StateDep, require
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.trust import get_trust
+from autofill.trust.access import Principal
+from autofill.trust.audit import RESEED
 from registries.errors import ReseedDisabled
 from seed import seed_registry
 
 router = APIRouter(prefix="/v1/admin", responses=PROBLEM_RESPONSES, tags=["admin"])
+Admin = Annotated[Principal, Depends(require("admin"))]
 
 # Over HTTP a reseed must finish within a request's patience.
 MAX_HTTP_CITIZENS = 200_000
@@ -45,12 +55,16 @@ class ReseedReport(BaseModel):
 
 
 @router.post("/reseed", operation_id="reseed_registry", response_model=ReseedReport)
-async def reseed(body: ReseedRequest, state: StateDep, _: RegistryWriter) -> ReseedReport:
-    """Replace the whole registry with personas plus a freshly generated one."""
-    if not state.settings.allow_reseed:
+async def reseed(
+    body: ReseedRequest, request: Request, state: StateDep, principal: Admin
+) -> ReseedReport:
+    """Replace the whole registry with personas plus a freshly generated one (admin)."""
+    if not state.settings.should_allow_reseed:
         raise ReseedDisabled("reseeding over HTTP is turned off for this deployment")
     lock = state.extras.setdefault("reseed_lock", asyncio.Lock())
     async with lock:
+        detail = f"citizens={body.citizens} businesses={body.businesses} seed={body.seed}"
+        await get_trust(request).audit.record_event(principal, RESEED, detail, flagged=False)
         report = await asyncio.to_thread(
             seed_registry,
             state.settings.database_url,

@@ -47,6 +47,7 @@ HASH_KEY_NAME = "audit_hash_key"
 # Actions written to the log.
 PREFILL, LOOKUP, LISTING, SEARCH, EDIT = "prefill", "lookup", "listing", "search", "edit"
 ENUMERATION = "enumeration_suspected"
+RESEED = "reseed"
 # How often the SQLite subject index catches up with the log (`autofill.trust.audit_subjects`).
 INDEX_SECONDS = 1.0
 ID_CHUNK = 500  # ids per query when reading a subject's indexed entries
@@ -225,12 +226,18 @@ class AuditLog:
             await self.append(rows)
 
     async def record_event(
-        self, principal: Principal, action: str, detail: str, *, registry: str | None = None
+        self,
+        principal: Principal,
+        action: str,
+        detail: str,
+        *,
+        registry: str | None = None,
+        flagged: bool = True,
     ) -> None:
-        """Log a flagged event about a key (no subject)."""
+        """Log an event about a key (no subject); flagged unless told otherwise."""
         at = self._writer.timestamp(dt.datetime.now(dt.UTC))
         nothing = (None, None, None, None)  # subject, form id and version, purpose
-        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, True, detail)
+        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, flagged, detail)
         await self.append([row])
 
     async def append(self, rows: list[Row]) -> None:

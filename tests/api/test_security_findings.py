@@ -230,3 +230,57 @@ class TestPortalUnderAnonymousMisses:
             r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "typical_adult"})
             assert NO_SUCH_FORM not in r.text
         assert r.status_code == 429 and TOO_MANY in r.text
+
+
+RESEED = {"citizens": 150, "businesses": 10, "seed": 3}
+
+
+class TestReseedIsAnAuditedAdminAction:
+    """Finding 9 (second half): a `registry:write` key replaced the registry unaudited, and
+    reseeding was on by default on PostgreSQL."""
+
+    @pytest.fixture
+    def reseedable(self, seeded_settings) -> Iterator[TestClient]:
+        from main import create_app
+
+        app = create_app(seeded_settings.model_copy(update={"allow_reseed": True}))
+        with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as c:
+            yield c
+
+    def test_registry_write_is_not_enough(self, reseedable) -> None:
+        _, writer = create_key(reseedable, "registry:write")
+        r = reseedable.post("/v1/admin/reseed", json=RESEED, headers=bearer(writer))
+        assert assert_problem(r, 403)["code"] == "forbidden"
+        assert reseedable.get("/v1/audit", params={"action": "reseed"}).json()["items"] == []
+
+    def test_a_reseed_is_audited(self, reseedable) -> None:
+        key_id, admin = create_key(reseedable, "admin")
+        r = reseedable.post("/v1/admin/reseed", json=RESEED, headers=bearer(admin))
+        assert r.status_code == 200, r.text
+        entries = reseedable.get("/v1/audit", params={"action": "reseed"}).json()["items"]
+        assert len(entries) == 1
+        entry = entries[0]
+        assert entry["key_id"] == key_id
+        assert entry["detail"] == "citizens=150 businesses=10 seed=3"
+        assert entry["at"]
+
+    def test_off_by_default_outside_the_embedded_mode(self) -> None:
+        embedded = Settings(_env_file=None)  # type: ignore[call-arg]
+        shared = Settings(
+            database_url="postgresql+psycopg://u@h/db",
+            admin_key="k" * 16,
+            audit_hash_key="h" * 32,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        assert embedded.should_allow_reseed and not shared.should_allow_reseed
+        assert shared.model_copy(update={"allow_reseed": True}).should_allow_reseed
+        assert not embedded.model_copy(update={"allow_reseed": False}).should_allow_reseed
+
+    def test_the_backend_default_is_applied(self, seeded_client) -> None:
+        # The SQLite pass reseeds; the PostgreSQL pass refuses, with nothing replaced.
+        r = seeded_client.post("/v1/admin/reseed", json=RESEED)
+        if seeded_client.app.state.services.settings.embedded:
+            assert r.status_code == 200, r.text
+        else:
+            assert assert_problem(r, 403)["code"] == "reseed_disabled"
+            assert seeded_client.get("/v1/audit", params={"action": "reseed"}).json()["items"] == []
