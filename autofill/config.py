@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # SQLite: fsync every audit commit (survives power loss) instead of relying on the WAL
     # (survives any process crash). Costs throughput; see `autofill.trust.audit_writers`.
     audit_fsync: bool = False
+    # The longest an audit write waits for a lock (another session's) before its requests
+    # answer 503: a release is never answered without its audit entry, nor held forever.
+    audit_write_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
     # How long a worker trusts its cached key lookup: the bound on revocation delay.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)

@@ -146,10 +146,11 @@ class AuditLog:
         *,
         fsync: bool = False,
         max_batch: int = 5000,
+        wait_seconds: float = 10.0,
     ) -> None:
         self._engine = engine
         url = engine.url.render_as_string(hide_password=False)
-        self._writer: AuditWriter = make_audit_writer(url, fsync=fsync)
+        self._writer: AuditWriter = make_audit_writer(url, fsync=fsync, wait_seconds=wait_seconds)
         self.hasher = hasher
         # SQLite: the subject index is brought up to date off the request path.
         self.subjects = SubjectIndex(sqlite_path(url)) if engine.dialect.name == "sqlite" else None
@@ -239,6 +240,17 @@ class AuditLog:
         nothing = (None, None, None, None)  # subject, form id and version, purpose
         row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, flagged, detail)
         await self.append([row])
+
+    async def ready(self) -> bool:
+        """Whether an entry could be written now (its table's lock can be had)."""
+        if self._task is None:
+            return False
+        try:
+            await self._writer.probe()
+        except AuditWriteError as exc:
+            log.warning("audit log not writable: %s", exc)
+            return False
+        return True
 
     async def append(self, rows: list[Row]) -> None:
         """Queue rows for the next group commit and wait for it."""

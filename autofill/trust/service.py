@@ -62,7 +62,12 @@ class Trust:
             settings=settings,
             hasher=hasher,
             keys=DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds),
-            audit=AuditLog(engine, hasher, fsync=settings.audit_fsync),
+            audit=AuditLog(
+                engine,
+                hasher,
+                fsync=settings.audit_fsync,
+                wait_seconds=settings.audit_write_timeout_seconds,
+            ),
             limiter=RateLimiter(
                 default_per_minute=settings.rate_limit_per_minute,
                 flagged_per_minute=settings.enumeration_rate_per_minute,

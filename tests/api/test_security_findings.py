@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,7 +13,7 @@ from fastapi.testclient import TestClient
 from autofill.config import Settings
 from tests.api.keyring import PERSON, bearer, create_key
 from tests.api.test_portal_pages import ADULT, form_inputs
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, BACKEND
 
 PROBLEM = "application/problem+json"
 NON_ASCII_TOKEN = "v3.é.é.é"
@@ -284,3 +286,58 @@ class TestReseedIsAnAuditedAdminAction:
         else:
             assert assert_problem(r, 403)["code"] == "reseed_disabled"
             assert seeded_client.get("/v1/audit", params={"action": "reseed"}).json()["items"] == []
+
+
+PREFILL = {"subjects": {"applicant": ADULT}, "purpose": "kiểm tra"}
+
+
+class _TableLock:
+    """Another session holding `audit_log` locked until released (or 30 s)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        with engine.connect() as conn, conn.begin():
+            conn.execute(text("LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE"))
+            self.held.set()
+            self.release.wait(30)
+        engine.dispose()
+
+    def __enter__(self) -> _TableLock:
+        self.thread.start()
+        assert self.held.wait(10), "the lock was not taken"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.thread.join(10)
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="a lock held by another PostgreSQL session")
+class TestAuditWritesWaitBoundedly:
+    """Finding 10: with `audit_log` locked, a prefill waited 14 s, then answered 200, and
+    readiness stayed 200."""
+
+    def test_a_locked_audit_table_is_503_within_seconds(self, seeded_client, database_url):
+        wait = seeded_client.app.state.services.settings.audit_write_timeout_seconds
+        assert wait <= 5  # "a few seconds" by default
+        assert seeded_client.post("/v1/forms/ct01/prefill", json=PREFILL).status_code == 200
+        with _TableLock(database_url):
+            started = time.monotonic()
+            r = seeded_client.post("/v1/forms/ct01/prefill", json=PREFILL)
+            assert time.monotonic() - started < wait + 3
+            body = assert_problem(r, 503)
+            assert "fields" not in body and "Nguyễn" not in r.text
+            ready = seeded_client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["audit"] == "unavailable"
+        ready = seeded_client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["audit"] == "ok"
+        r = seeded_client.post("/v1/forms/ct01/prefill", json=PREFILL)
+        assert r.status_code == 200 and r.json()["fields"]
