@@ -8,13 +8,15 @@ guessing is refused until the penalty ends, while other addresses are still serv
 portal's key itself is never locked by the API's watch (`Principal.lock_on_enumeration`);
 its trips are still audited there.
 
-Counts live in Redis when configured (shared by workers), else in each worker, through the
-same `RateLimiter` as API keys, under their own prefix. Behind a reverse proxy, run uvicorn
-with `--proxy-headers` and `--forwarded-allow-ips` so that the address is the visitor's.
+Counts live in Redis when configured (shared by the workers of one deployment), else in
+each worker, through the same `RateLimiter` as API keys, under their own prefix. Behind a
+reverse proxy, run uvicorn with `--proxy-headers` and `--forwarded-allow-ips` so that the
+address is the visitor's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from autofill.config import Settings
@@ -25,6 +27,10 @@ from registries.errors import InvalidIdentifier
 from registries.identifiers import identify
 
 log = logging.getLogger(__name__)
+
+
+def _deployment(settings: Settings) -> str:
+    return hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
 
 
 class PortalVisitors:
@@ -38,7 +44,9 @@ class PortalVisitors:
             default_per_minute=settings.portal_rate_per_minute,
             flagged_per_minute=0,
             redis_url=settings.redis_url,
-            prefix="autofill:portal:",
+            # Per deployment (its database): two deployments sharing one Redis keep their
+            # visitors' counts apart; the workers of one share them.
+            prefix=f"autofill:portal:{_deployment(settings)}:",
         )
         self.watch = EnumerationWatch(
             window_seconds=settings.enumeration_window_seconds,
