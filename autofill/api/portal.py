@@ -173,7 +173,8 @@ async def _index(
             if answer.status == 404:
                 message, status = f"Không có biểu mẫu “{form_id}”.", 404
             else:
-                message, status = _failure_message(answer.status), min(answer.status, 503)
+                message = _failure_message(answer.status)
+                status = answer.status if answer.status < 500 else 503
     subjects = root_subjects(schema) if schema else []
     context = {
         "forms": forms,
