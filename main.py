@@ -27,6 +27,7 @@ from autofill.database import migrate
 from autofill.demo import seed_demo
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
@@ -87,8 +88,11 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         )
         portal = None
         if portal_keys is not None:
-            portal = Portal(portal_keys, ServiceClient(app, portal_keys.secret))
+            portal = Portal(
+                portal_keys, ServiceClient(app, portal_keys.secret), PortalVisitors(settings)
+            )
             stack.push_async_callback(portal.client.close)
+            stack.push_async_callback(portal.visitors.close)
             logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per in-process call
         yield Services(
             settings=settings,

@@ -27,13 +27,18 @@ class Settings(BaseSettings):
     demo_citizens: int = Field(default=3000, ge=0)
     demo_businesses: int = Field(default=300, ge=0)
     demo_seed: int = 2019
-    # Testers may reseed over HTTP; a deployment that must never be wiped turns this off.
-    allow_reseed: bool = True
+    # Reseeding over HTTP (an admin key wipes and regenerates the registry): on by default
+    # only in embedded mode, where the registry is a local demo; a shared database must be
+    # turned on for it explicitly.
+    allow_reseed: bool | None = None
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
     # Embedded mode: SQLite's `PRAGMA mmap_size` on the registry reader, whose record pages
     # are read once through SQLite at start so they stay mapped (docs/caching.md); 0: off.
     sqlite_mmap_bytes: int = Field(default=2 << 30, ge=0)
+    # The portal's anonymous visitors: requests a minute per client address (an address
+    # caught guessing identifiers is refused for `enumeration_penalty_seconds`).
+    portal_rate_per_minute: int = Field(default=60, ge=1)
     cache_size: int = Field(default=100_000, ge=0)
     # The most memory each worker's record cache may take (registries/cache.py counts ~12 KB
     # a citizen); 0 keeps none.
@@ -49,6 +54,9 @@ class Settings(BaseSettings):
     # SQLite: fsync every audit commit (survives power loss) instead of relying on the WAL
     # (survives any process crash). Costs throughput; see `autofill.trust.audit_writers`.
     audit_fsync: bool = False
+    # The longest an audit write waits for a lock (another session's) before its requests
+    # answer 503: a release is never answered without its audit entry, nor held forever.
+    audit_write_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Trust (keys, audit, limits, submission check); see README "Keys, audit, limits".
     # How long a worker trusts its cached key lookup: the bound on revocation delay.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
@@ -75,6 +83,11 @@ class Settings(BaseSettings):
     def should_seed_demo(self) -> bool:
         """Whether an empty registry gets the demo seed at start."""
         return self.embedded if self.seed_demo is None else self.seed_demo
+
+    @property
+    def should_allow_reseed(self) -> bool:
+        """Whether `POST /v1/admin/reseed` may replace the registry."""
+        return self.embedded if self.allow_reseed is None else self.allow_reseed
 
     @property
     def should_serve_portal(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from autofill.config import Settings
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
@@ -31,6 +32,7 @@ class Portal:
 
     keys: PortalKeyStore
     client: ServiceClient
+    visitors: PortalVisitors
 
 
 @dataclass(frozen=True, slots=True)

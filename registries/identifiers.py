@@ -91,7 +91,9 @@ BIRTH_PROVINCE_CODES: frozenset[str] = frozenset(
     ]
 )
 
-_SEPARATORS = re.compile(r"[\s.\u00a0\u200b\u200c\u200d\ufeff]+")
+# What a typed or pasted identifier may carry between its digits and is dropped: whitespace of
+# any kind, dots, NBSP, zero-width characters and BOM. The log masking reuses this rule.
+SEPARATORS = re.compile(r"[\s.\u00a0\u200b\u200c\u200d\ufeff]+")
 
 
 class Sex(StrEnum):
@@ -113,7 +115,7 @@ class PersonalIdParts:
 
 
 def _clean(raw: str) -> str:
-    return _SEPARATORS.sub("", raw.strip())
+    return SEPARATORS.sub("", raw.strip())
 
 
 def normalize_personal_id(raw: str) -> str:

@@ -1,4 +1,10 @@
-"""Administration routes: reseed the registry over HTTP (testers of shared deployments)."""
+"""Administration routes: reseed the registry over HTTP (testers of shared deployments).
+
+A reseed replaces every record at once, everyone's, including other testers' edits: an
+operator's act, so it takes an `admin` key (`registry:write` edits records one at a time),
+is off by default outside the embedded mode (`AUTOFILL_ALLOW_RESEED`), and is audited
+(who, when, sizes, seed) before it starts: a reseed that cannot be audited does not run.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from typing import Self
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from autofill.api.dependencies import RegistryWriter, ServicesDep
+from autofill.api.dependencies import Admin, ServicesDep
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.trust.audit import RESEED
 from registries.errors import ReseedDisabled
 from seed import seed_registry
 
@@ -47,11 +54,13 @@ class ReseedReport(BaseModel):
 
 
 @router.post("/reseed", operation_id="reseed_registry", response_model=ReseedReport)
-async def reseed(body: ReseedRequest, services: ServicesDep, _: RegistryWriter) -> ReseedReport:
-    """Replace the whole registry with personas plus a freshly generated one."""
-    if not services.settings.allow_reseed:
+async def reseed(body: ReseedRequest, services: ServicesDep, grant: Admin) -> ReseedReport:
+    """Replace the whole registry with personas plus a freshly generated one (admin)."""
+    if not services.settings.should_allow_reseed:
         raise ReseedDisabled("reseeding over HTTP is turned off for this deployment")
     async with services.reseed_lock:
+        detail = f"citizens={body.citizens} businesses={body.businesses} seed={body.seed}"
+        await services.trust.audit.record_event(grant.principal, RESEED, detail, flagged=False)
         report = await asyncio.to_thread(
             seed_registry,
             services.settings.database_url,

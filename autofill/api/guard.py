@@ -2,10 +2,15 @@
 
 * Body size: `max_body_bytes`, enforced on the bytes actually received (chunked bodies
   included), not only on `Content-Length`; over it → 413 problem, and the route never runs.
-* JSON bodies (a `json` content type, or none, which FastAPI parses as JSON) are checked
-  with orjson before any route sees them: malformed JSON, lone UTF-16 surrogates (which no
-  store or encoder can keep), NaN/Infinity → 422 problem; nesting deeper than
-  `max_json_depth` → 422 problem (no RecursionError deeper in the stack).
+* Content type, one rule for every endpoint under `/v1` (all of them take JSON): a body
+  sent as `application/json` or `…+json`, or with no content type, is JSON; a body of any
+  other type → 415 problem that says to send `application/json`. Routes parse their bodies
+  whatever the header says (prefill reads the bytes itself), so a body the guard did not
+  check as JSON must never reach them. Outside `/v1` (the portal's own form posts) other
+  types pass through.
+* JSON bodies are checked with orjson before any route sees them: malformed JSON, lone
+  UTF-16 surrogates (which no store or encoder can keep), NaN/Infinity → 422 problem;
+  nesting deeper than `max_json_depth` → 422 problem (no RecursionError deeper in the stack).
 * Every response gets `X-Content-Type-Options: nosniff`.
 
 A pure ASGI middleware (not `BaseHTTPMiddleware`), so streaming and background tasks keep
@@ -38,11 +43,26 @@ def json_depth(body: bytes) -> int:
     return int(np.cumsum(steps).max(initial=0))
 
 
-def _is_json(scope: Scope) -> bool:
+API_PREFIX = "/v1"
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+def _media_type(scope: Scope) -> bytes:
+    """The request's media type, lower-cased, without parameters; empty when none is sent."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return b"json" in value.lower()
-    return True  # FastAPI parses a body without a content type as JSON
+            return value.split(b";", 1)[0].strip().lower()
+    return b""
+
+
+def is_json_media_type(media_type: bytes) -> bool:
+    """JSON, a `+json` structured syntax suffix (RFC 6839), or none (read as JSON)."""
+    return media_type in (b"", b"application/json") or media_type.endswith(b"+json")
+
+
+def _under_api(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -88,11 +108,20 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body and _is_json(scope):
-            rejection = self._check_json(body)
+        if body:
+            rejection = None
+            media_type = _media_type(scope)
+            if is_json_media_type(media_type):
+                rejection = self._check_json(body)
+            elif _under_api(scope):
+                rejection = _unsupported_media_type(media_type)
             if rejection is not None:
                 await rejection(scope, receive, send)
                 return
+            if not media_type and _under_api(scope):
+                # The rule above reads a body sent with no type as JSON: say so to the
+                # framework, which would otherwise take it for bytes.
+                scope = {**scope, "headers": [*scope["headers"], JSON_CONTENT_TYPE]}
         await self.app(scope, _replay(body, receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,6 +163,24 @@ class RequestGuard:
             code="validation_error",
             errors=[{"pointer": "", "where": "body", "detail": detail, "code": "json_too_deep"}],
         )
+
+
+def _unsupported_media_type(media_type: bytes) -> Any:
+    sent = media_type.decode("latin-1")[:100]
+    return problem(
+        415,
+        "Unsupported media type",
+        f"the body is sent as {sent!r}; send Content-Type: application/json",
+        code="unsupported_media_type",
+        errors=[
+            {
+                "pointer": "/content-type",
+                "where": "header",
+                "detail": "send Content-Type: application/json",
+                "code": "unsupported_media_type",
+            }
+        ],
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

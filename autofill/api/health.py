@@ -19,20 +19,24 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", operation_id="readyz")
 async def readyz(state: ServicesDep) -> JSONResponse:
-    """Ready when the database answers; degraded (still 200) when only the cache is down."""
+    """Ready when the database answers and the audit log can be written (nothing is released
+    without its audit entry); degraded (still 200) when only the cache is down."""
     database = "ok"
     try:
         await state.reader.ping()
     except RegistryUnavailable:
         database = "unavailable"
+    audit = "ok" if await state.trust.audit.ready() else "unavailable"
     cache = "ok" if await state.cache.healthy() else "unavailable"
-    status = "ready" if database == "ok" and cache == "ok" else "degraded"
-    if database != "ok":
+    serving = database == "ok" and audit == "ok"
+    status = "ready" if serving and cache == "ok" else "degraded"
+    if not serving:
         status = "unavailable"
     body = {
         "status": status,
         "database": database,
+        "audit": audit,
         "cache": cache,
         "cache_backend": state.cache.name,
     }
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    return JSONResponse(body, status_code=200 if serving else 503)

@@ -20,8 +20,9 @@ from starlette.templating import Jinja2Templates
 
 from autofill.api.dependencies import ServicesDep
 from autofill.container import Services
+from autofill.errors import RateLimited
 from autofill.portal import dashboard, personas
-from autofill.portal.client import ServiceClient
+from autofill.portal.client import ApiAnswer, ServiceClient
 from autofill.portal.messages import identifier_message
 from autofill.portal.submission import submitted_values
 from autofill.portal.text import present
@@ -32,6 +33,7 @@ from autofill.portal.views import (
     sections_of,
     submission_token,
 )
+from autofill.portal.visitors import PortalVisitors
 
 PACKAGE = Path(__file__).resolve().parent.parent
 PURPOSE = "Cổng dịch vụ công mẫu: điền sẵn tờ khai {form}"
@@ -63,15 +65,63 @@ def mount_portal(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
 
+def _visitors(state: Services) -> PortalVisitors:
+    assert state.portal is not None  # the routes are mounted only with the portal
+    return state.portal.visitors
+
+
 def _client(request: Request, state: Services) -> ServiceClient:
     assert state.portal is not None  # the routes are mounted only with the portal
     return state.portal.client
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def _page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
+    response.headers.update(headers or {})
     return response
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _admit(request: Request, state: Services) -> Response | None:
+    """None when this visitor may go on; else the page that says to wait."""
+    try:
+        await _visitors(state).admit(_address(request))
+    except RateLimited as exc:
+        return await _index(
+            request,
+            state,
+            None,
+            message=_failure_message(429),
+            status=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    return None
+
+
+async def _form_unavailable(
+    request: Request, state: Services, form_id: str, answer: ApiAnswer
+) -> Response:
+    """The page for a form the API did not give: missing (404), or refused for another
+    reason (a 429 is "too many requests", never "no such form")."""
+    if answer.status == 404:
+        return await _index(request, state, form_id, status=404)
+    return await _index(
+        request,
+        state,
+        None,
+        message=_failure_message(answer.status),
+        status=answer.status if answer.status < 500 else 503,
+    )
 
 
 async def _catalog(client: ServiceClient) -> list[dict[str, Any]]:
@@ -90,6 +140,7 @@ async def _index(
     errors: dict[str, str] | None = None,
     message: str | None = None,
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     client = _client(request, state)
     forms = await _catalog(client)
@@ -98,7 +149,11 @@ async def _index(
         answer = await client.get_form(quote(form_id, safe=""))
         schema = answer.body if answer.ok else None
         if schema is None and message is None:
-            message, status = f"Không có biểu mẫu “{form_id}”.", 404
+            if answer.status == 404:
+                message, status = f"Không có biểu mẫu “{form_id}”.", 404
+            else:
+                message = _failure_message(answer.status)
+                status = answer.status if answer.status < 500 else 503
     subjects = root_subjects(schema) if schema else []
     context = {
         "forms": forms,
@@ -109,7 +164,7 @@ async def _index(
         "errors": errors or {},
         "message": message,
     }
-    return _page(request, "index.html", context, status)
+    return _page(request, "index.html", context, status, headers)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -121,6 +176,9 @@ async def portal_home(request: Request, state: ServicesDep, form: str | None = N
 @router.post("/prefill", response_class=HTMLResponse)
 async def portal_prefill(request: Request, state: ServicesDep) -> Response:
     """Prefill the chosen form for the given identifiers (or a persona) and show it."""
+    refused = await _admit(request, state)
+    if refused is not None:
+        return refused
     data = await request.form()
     form_id = str(data.get("form") or "")
     if not is_form_id(form_id):
@@ -128,7 +186,7 @@ async def portal_prefill(request: Request, state: ServicesDep) -> Response:
     client = _client(request, state)
     schema_answer = await client.get_form(form_id)
     if not schema_answer.ok:
-        return await _index(request, state, form_id, status=404)
+        return await _form_unavailable(request, state, form_id, schema_answer)
     schema = schema_answer.body
     persona = personas.find(str(data.get("persona") or ""))
     entered: dict[str, str] = {}
@@ -139,8 +197,9 @@ async def portal_prefill(request: Request, state: ServicesDep) -> Response:
         if raw:
             entered[subject.name] = raw
     answer = await client.prefill(form_id, entered, PURPOSE.format(form=form_id))
+    registries = {s.name: s.registry for s in root_subjects(schema)}
+    await _watch(request, state, answer, entered, registries)
     if not answer.ok:
-        registries = {s.name: s.registry for s in root_subjects(schema)}
         errors = {}
         for pointer, code, detail in answer.problems():
             name = pointer.removeprefix("/subjects/")
@@ -168,6 +227,23 @@ async def portal_prefill(request: Request, state: ServicesDep) -> Response:
     return _page(request, "form.html", context)
 
 
+async def _watch(
+    request: Request,
+    state: Services,
+    answer: ApiAnswer,
+    entered: dict[str, str],
+    registries: dict[str, str],
+) -> None:
+    """Feed this visitor's lookups to its enumeration watch: misses on a 404, else finds."""
+    if answer.status not in (200, 404):
+        return
+    missing = {p.removeprefix("/subjects/") for p, _, _ in answer.problems()}
+    visitors = _visitors(state)
+    for name, raw in entered.items():
+        found = answer.ok or (bool(missing) and name not in missing)
+        await visitors.note(_address(request), registries.get(name, ""), raw, found=found)
+
+
 def _failure_message(status: int) -> str:
     if status == 404:
         return "Không tìm thấy hồ sơ với số định danh / mã số thuế đã nhập."
@@ -183,6 +259,9 @@ def _failure_message(status: int) -> str:
 @router.post("/submit", response_class=HTMLResponse)
 async def portal_submit(request: Request, state: ServicesDep) -> Response:
     """Take the submitted form, run the submission check, show its verdict."""
+    refused = await _admit(request, state)
+    if refused is not None:
+        return refused
     data = await request.form()
     form_id = str(data.get("form") or "")
     if not is_form_id(form_id):
@@ -190,7 +269,7 @@ async def portal_submit(request: Request, state: ServicesDep) -> Response:
     client = _client(request, state)
     schema_answer = await client.get_form(form_id)
     if not schema_answer.ok:
-        return await _index(request, state, form_id, status=404)
+        return await _form_unavailable(request, state, form_id, schema_answer)
     schema = schema_answer.body
     form = {k: str(v) for k, v in data.items()}
     values = submitted_values(schema, form)

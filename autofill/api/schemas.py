@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator
 
 _ISO_DATE_START = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -17,9 +17,19 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _utc_representable(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            # 9999-12-31T23:59:59-14:00 is past the last date-time UTC can hold.
+            raise ValueError("must be a date-time between years 1 and 9999 in UTC") from None
+    return value
+
+
 # A date-time parameter that takes only ISO 8601 text, as OpenAPI's `date-time` says
-# (pydantic alone would also read "0.5" as a Unix time).
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text)]
+# (pydantic alone would also read "0.5" as a Unix time), and only what UTC can hold.
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_utc_representable)]
 
 
 class ProblemError(BaseModel):

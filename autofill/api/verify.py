@@ -33,10 +33,12 @@ class VerifyRequest(BaseModel):
 
     token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS)
     values: dict[str, Any] = Field(max_length=2000, description="field key → submitted value")
-    subjects: dict[str, str] | None = Field(
-        default=None,
+    # Required: a check that does not name whom the submission is for would let one
+    # user's token vouch for a submission about anyone else.
+    subjects: dict[str, str] = Field(
         max_length=20,
-        description="optionally, the subjects the submission is for; checked against the token",
+        description="the subjects the submission is for (name → personal ID or tax code); "
+        "checked against the token",
     )
 
 
@@ -49,7 +51,7 @@ class VerifyResult(BaseModel):
     unchanged: list[str]
     changed: list[str]
     missing: list[str]
-    subject_matches: bool | None
+    subject_matches: bool
     expires_at: dt.datetime
 
 
@@ -58,18 +60,16 @@ async def verify_submission(
     form_id: FormIdPath, body: VerifyRequest, grant: Verifier, trust: TrustDep
 ) -> VerifyResult:
     """Compare submitted values with the locked values of a prefill (410 once expired)."""
-    subject_hashes = None
-    if body.subjects is not None:
-        subject_hashes = {}
-        for name, raw in body.subjects.items():
-            try:
-                _, canonical = identify(raw)
-            except InvalidIdentifier as exc:
-                raise InvalidRequest(
-                    exc.detail,
-                    problems=[Problem(json_pointer("subjects", name), exc.detail, exc.code)],
-                ) from exc
-            subject_hashes[name] = trust.hasher.hash(canonical)
+    subject_hashes = {}
+    for name, raw in body.subjects.items():
+        try:
+            _, canonical = identify(raw)
+        except InvalidIdentifier as exc:
+            raise InvalidRequest(
+                exc.detail,
+                problems=[Problem(json_pointer("subjects", name), exc.detail, exc.code)],
+            ) from exc
+        subject_hashes[name] = trust.hasher.hash(canonical)
     check = trust.signer.check(
         body.token,
         form_id=form_id,
@@ -84,6 +84,6 @@ async def verify_submission(
         unchanged=check.unchanged,
         changed=check.changed,
         missing=check.missing,
-        subject_matches=check.subject_matches,
+        subject_matches=check.subject_matches is True,
         expires_at=dt.datetime.fromtimestamp(check.expires_at, dt.UTC),
     )

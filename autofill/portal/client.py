@@ -21,7 +21,14 @@ class PortalKeyStore:
     def __init__(self) -> None:
         self.secret = secrets.token_urlsafe(32)
         self._hash = hash_secret(self.secret)
-        self.principal = KeyPrincipal(PORTAL_KEY_ID, "demo portal (server side)", PORTAL_SCOPES)
+        # Never locked by the enumeration watch: one guesser must not lock every visitor
+        # out; the portal limits each visitor's address itself (`autofill.portal.visitors`).
+        self.principal = KeyPrincipal(
+            PORTAL_KEY_ID,
+            "demo portal (server side)",
+            PORTAL_SCOPES,
+            lock_on_enumeration=False,
+        )
 
     async def find(self, secret_hash: str) -> Principal | None:
         """The portal's principal for its own key, None for any other."""

@@ -61,11 +61,14 @@ class KeyPrincipal:
     form_ids: frozenset[str] | None = None
     # Requests per minute for this key; None means the service-wide default.
     rate_limit_per_minute: int | None = None
+    # False for a key that carries many people's requests and limits each of them itself
+    # (the demo portal): the enumeration watch audits its trips but never throttles it.
+    lock_on_enumeration: bool = True
 
     @property
     def is_operator(self) -> bool:
-        """Admin keys are operators."""
-        return "admin" in self.scopes
+        """Admin keys are operators, and so is a key that limits each of its users itself."""
+        return "admin" in self.scopes or not self.lock_on_enumeration
 
     def allows(self, scope: str) -> bool:
         """Whether the key carries this scope (admin carries all)."""

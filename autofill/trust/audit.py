@@ -48,6 +48,7 @@ HASH_KEY_NAME = "audit_hash_key"
 # Actions written to the log.
 PREFILL, LOOKUP, LISTING, SEARCH, EDIT = "prefill", "lookup", "listing", "search", "edit"
 ENUMERATION = "enumeration_suspected"
+RESEED = "reseed"
 # How often the SQLite subject index catches up with the log (`autofill.trust.audit_subjects`).
 INDEX_SECONDS = 1.0
 ID_CHUNK = 500  # ids per query when reading a subject's indexed entries
@@ -130,6 +131,9 @@ class AuditFilter:
     before_id: int | None = None
 
 
+MAX_ENTRY_ID = 2**63 - 1  # a signed 64-bit integer: SQLite's INTEGER, PostgreSQL's bigint
+
+
 def encode_cursor(entry_id: int) -> str:
     """An opaque audit page cursor."""
     return base64.urlsafe_b64encode(f"a{entry_id}".encode()).decode().rstrip("=")
@@ -139,9 +143,12 @@ def decode_cursor(cursor: str) -> int:
     """The entry id behind a cursor; `InvalidRequest` when it is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[:1] != "a" or not raw[1:].isdigit() or len(raw) > 21:
+        if raw[:1] != "a" or not raw[1:].isascii() or not raw[1:].isdigit() or len(raw) > 21:
             raise ValueError(raw)
-        return int(raw[1:])
+        entry_id = int(raw[1:])
+        if not 0 < entry_id <= MAX_ENTRY_ID:
+            raise ValueError(raw)  # no entry has it, and the databases' integers stop there
+        return entry_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(
             "the cursor is not one this service issued",
@@ -159,12 +166,13 @@ class AuditLog:
         *,
         fsync: bool = False,
         max_batch: int = 5000,
+        wait_seconds: float = 10.0,
         metrics: Metrics | None = None,
     ) -> None:
         self.metrics = metrics or Metrics()
         self._engine = engine
         url = engine.url.render_as_string(hide_password=False)
-        self._writer: AuditWriter = make_audit_writer(url, fsync=fsync)
+        self._writer: AuditWriter = make_audit_writer(url, fsync=fsync, wait_seconds=wait_seconds)
         self.hasher = hasher
         # SQLite: the subject index is brought up to date off the request path.
         self.subjects = SubjectIndex(sqlite_path(url)) if engine.dialect.name == "sqlite" else None
@@ -230,13 +238,30 @@ class AuditLog:
             await self.append(rows)
 
     async def record_event(
-        self, principal: Principal, action: str, detail: str, *, registry: str | None = None
+        self,
+        principal: Principal,
+        action: str,
+        detail: str,
+        *,
+        registry: str | None = None,
+        flagged: bool = True,
     ) -> None:
-        """Log a flagged event about a key (no subject)."""
+        """Log an event about a key (no subject); flagged unless told otherwise."""
         at = self._writer.timestamp(dt.datetime.now(dt.UTC))
         nothing = (None, None, None, None)  # subject, form id and version, purpose
-        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, True, detail)
+        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, flagged, detail)
         await self.append([row])
+
+    async def ready(self) -> bool:
+        """Whether an entry could be written now (its table's lock can be had)."""
+        if self._task is None:
+            return False
+        try:
+            await self._writer.probe()
+        except AuditWriteError as exc:
+            log.warning("audit log not writable: %s", exc)
+            return False
+        return True
 
     async def append(self, rows: list[Row]) -> None:
         """Queue rows for the next group commit and wait for it."""

@@ -19,6 +19,13 @@ and the resident registry file").
 * **PostgreSQL** (`PostgresAuditWriter`): one psycopg asyncio connection, the batch sent as
   a pipelined `executemany`, committed with the server's own durability settings.
 
+Every write waits for locks a bounded time (`AUTOFILL_AUDIT_WRITE_TIMEOUT_SECONDS`): SQLite's
+busy timeout; on PostgreSQL the writer's own connection has `lock_timeout` and
+`statement_timeout` set once for its session (it runs nothing else, so this bounds each
+batch like `SET LOCAL` would, without a statement more per batch). Past it the batch fails,
+its requests answer 503 with no data, and `probe` (readiness) reports the audit as failing
+until a write could get its lock again.
+
 Rows are tuples in `COLUMNS` order; `timestamp()` gives the `at` value in the form the
 backend stores (SQLAlchemy's text form on SQLite, so its filters keep working).
 """
@@ -32,6 +39,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
@@ -56,6 +64,14 @@ COLUMNS = (
     "detail",
 )
 Row = tuple[Any, ...]
+# Readiness asks whether a write could get its lock now: it waits at most this long.
+PROBE_MS = 1000
+
+
+def _postgres_timeouts() -> tuple[type[Exception], ...]:
+    from psycopg import errors
+
+    return (errors.LockNotAvailable, errors.QueryCanceled)
 
 
 class AuditWriteError(Exception):
@@ -75,6 +91,10 @@ class AuditWriter(Protocol):
 
     async def maintain(self) -> None:
         """Housekeeping between batches (after their requests were answered)."""
+        ...
+
+    async def probe(self) -> None:
+        """Raise `AuditWriteError` unless a write could go through now (readiness)."""
         ...
 
     async def close(self) -> None:
@@ -97,9 +117,11 @@ class SqliteAuditWriter:
         fsync: bool = False,
         checkpoint_seconds: float = 1.0,
         restart_seconds: float = 60.0,
+        wait_seconds: float = 10.0,
     ) -> None:
         self._path = sqlite_path(url)
         self._fsync = fsync
+        self._wait_ms = int(wait_seconds * 1000)
         self._checkpoint_seconds = checkpoint_seconds
         self._restart_seconds = restart_seconds
         self._conn: sqlite3.Connection | None = None
@@ -142,18 +164,36 @@ class SqliteAuditWriter:
         """Commit on the loop when the lock is free at once, else in a thread."""
         try:
             if self._fsync or self._checkpointing():
-                await asyncio.to_thread(self._commit, rows, 10_000)
+                await asyncio.to_thread(self._commit, rows, self._wait_ms)
             else:
                 try:
                     self._commit(rows, 0)
                 except sqlite3.OperationalError as exc:
                     if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                         raise
-                    await asyncio.to_thread(self._commit, rows, 10_000)
+                    await asyncio.to_thread(self._commit, rows, self._wait_ms)
         except sqlite3.Error as exc:
             self._drop()
             raise AuditWriteError(str(exc)) from exc
         self.commits += 1
+
+    async def probe(self) -> None:
+        """`AuditWriteError` unless a write could take the file's write lock now."""
+
+        def take_lock() -> None:
+            # Read-write, never create: a file that went away is a failure, not a new file.
+            uri = f"{Path(self._path).resolve().as_uri()}?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, timeout=min(self._wait_ms, PROBE_MS) / 1000)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.close()
+
+        try:
+            await asyncio.to_thread(take_lock)
+        except sqlite3.Error as exc:
+            raise AuditWriteError(str(exc)) from exc
 
     def _checkpointing(self) -> bool:
         # A commit beside a checkpoint's fsync can wait for it (the WAL's last page is
@@ -218,8 +258,9 @@ class SqliteAuditWriter:
 class PostgresAuditWriter:
     """Batches over one psycopg asyncio connection, reconnected after a failure."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait_seconds: float = 10.0) -> None:
         self._conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        self._wait_ms = int(wait_seconds * 1000)
         self._conn: Any = None
         self._sql = _insert_sql("%s")
         self.commits = 0
@@ -242,19 +283,57 @@ class PostgresAuditWriter:
             fresh = self._conn is None or self._conn.closed
             try:
                 if fresh:
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self._conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS
-                    )
-                async with self._conn.transaction(), self._conn.cursor() as cursor:
-                    await cursor.executemany(self._sql, rows)
-            except (psycopg.Error, OSError) as exc:
+                    self._conn = await self._connect(self._wait_ms)
+                # The server bounds the wait; this bounds a server that stopped answering.
+                async with asyncio.timeout(self._wait_ms / 1000 + CONNECT_TIMEOUT_SECONDS):
+                    async with self._conn.transaction(), self._conn.cursor() as cursor:
+                        await cursor.executemany(self._sql, rows)
+            except (psycopg.Error, OSError, TimeoutError) as exc:
                 await self._drop()
-                retry = attempt == 1 and not fresh and isinstance(exc, psycopg.OperationalError)
+                # A lost connection is worth one more try; a wait that ran out is not.
+                timed_out = isinstance(exc, (*_postgres_timeouts(), TimeoutError))
+                retry = (
+                    attempt == 1
+                    and not fresh
+                    and not timed_out
+                    and isinstance(exc, psycopg.OperationalError)
+                )
                 if not retry:
                     raise AuditWriteError(str(exc)) from exc
             else:
                 self.commits += 1
                 return
+
+    async def _connect(self, wait_ms: int) -> Any:
+        import psycopg
+
+        conn = await psycopg.AsyncConnection.connect(
+            self._conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        )
+        await conn.execute(
+            "SELECT set_config('lock_timeout', %s, false), "
+            "set_config('statement_timeout', %s, false)",
+            (f"{wait_ms}ms", f"{wait_ms}ms"),
+        )
+        await conn.commit()
+        return conn
+
+    async def probe(self) -> None:
+        """`AuditWriteError` unless a write could take its lock on `audit_log` now
+        (on a connection of its own: the writer's may be busy with a batch)."""
+        import psycopg
+
+        conn = None
+        try:
+            conn = await self._connect(min(self._wait_ms, PROBE_MS))
+            await conn.execute("LOCK TABLE audit_log IN ROW EXCLUSIVE MODE")
+            await conn.rollback()
+        except (psycopg.Error, OSError) as exc:
+            raise AuditWriteError(str(exc)) from exc
+        finally:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
 
     async def maintain(self) -> None:
         """Nothing: the server checkpoints its own log."""
@@ -270,10 +349,10 @@ class PostgresAuditWriter:
         await self._drop()
 
 
-def make_audit_writer(url: str, *, fsync: bool = False) -> AuditWriter:
+def make_audit_writer(url: str, *, fsync: bool = False, wait_seconds: float = 10.0) -> AuditWriter:
     """The writer for a database URL."""
     if is_sqlite(url):
-        return SqliteAuditWriter(url, fsync=fsync)
+        return SqliteAuditWriter(url, fsync=fsync, wait_seconds=wait_seconds)
     if make_url(url).get_backend_name() == "postgresql":
-        return PostgresAuditWriter(url)
+        return PostgresAuditWriter(url, wait_seconds=wait_seconds)
     raise ValueError(f"no audit writer for {make_url(url).get_backend_name()}")

@@ -62,7 +62,13 @@ class Trust:
         configured = settings.audit_hash_key.get_secret_value() if settings.audit_hash_key else None
         hasher = SubjectHasher(load_hash_key(engine, configured))
         keys = DatabaseKeyStore(engine, ttl_seconds=settings.key_cache_seconds)
-        audit = AuditLog(engine, hasher, fsync=settings.audit_fsync, metrics=metrics)
+        audit = AuditLog(
+            engine,
+            hasher,
+            fsync=settings.audit_fsync,
+            wait_seconds=settings.audit_write_timeout_seconds,
+            metrics=metrics,
+        )
         limiter = RateLimiter(
             default_per_minute=settings.rate_limit_per_minute,
             flagged_per_minute=settings.enumeration_rate_per_minute,

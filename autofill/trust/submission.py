@@ -161,7 +161,8 @@ class SubmissionSigner:
             "the token is not one this service issued, or it was altered",
             problems=[Problem("/token", "not a valid submission token", "invalid_token")],
         )
-        parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS else []
+        # Tokens are ASCII: anything else is not ours (and `compare_digest` refuses non-ASCII).
+        parts = token.split(".") if len(token) <= MAX_TOKEN_CHARS and token.isascii() else []
         if len(parts) != PARTS or parts[0] != VERSION:
             raise invalid
         signed, _, signature = token.rpartition(".")

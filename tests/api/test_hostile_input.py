@@ -254,9 +254,9 @@ class TestRoutesAndCatchAll:
         assert client.get("/healthz").headers["x-content-type-options"] == "nosniff"
         assert client.get("/nope").headers["x-content-type-options"] == "nosniff"
 
-    def test_form_encoded_body_where_json_is_expected_is_422(self, client, stored) -> None:
+    def test_form_encoded_body_where_json_is_expected_is_415(self, client, stored) -> None:
         r = client.patch(f"/v1/citizens/{PID}", data={"full_name": "x"})
-        assert_problem(r, 422)
+        assert_problem(r, 415)
         assert_unchanged(client, stored)
 
     def test_problem_encoder_survives_unencodable_input(self) -> None:

@@ -132,7 +132,9 @@ class TestSubmissionCheck:
         body = _prefill(family, secret, "business-change", {"company": records.COMPANY}).json()
         submitted = {k: f["value"] for k, f in body["fields"].items()}
         submitted["company_name"] = "CÔNG TY TNHH KHÁC"
-        r = _verify(family, secret, "business-change", body["submission"]["token"], submitted)
+        token = body["submission"]["token"]
+        subjects = {"company": records.COMPANY}
+        r = _verify(family, secret, "business-change", token, submitted, subjects=subjects)
         assert r.status_code == 200
         assert r.json()["changed"] == ["company_name"]
         assert r.json()["intact"] is False
@@ -149,7 +151,9 @@ class TestSubmissionCheck:
         expiry = dt.datetime.fromisoformat(body["submission"]["expires_at"])
         assert expiry <= dt.datetime.now(dt.UTC) < fresh_expiry
         submitted = {k: f["value"] for k, f in body["fields"].items()}
-        r = _verify(family, secret, "ct01", body["submission"]["token"], submitted)
+        token = body["submission"]["token"]
+        subjects = {"applicant": records.FATHER}
+        r = _verify(family, secret, "ct01", token, submitted, subjects=subjects)
         assert r.status_code == 410
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["code"] == "token_expired"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
 
 from seed import PERSONAS, persona
@@ -68,6 +71,15 @@ class TestEdits:
 
 
 class TestReseed:
+    @pytest.fixture
+    def seeded_client(self, seeded_settings) -> Iterator[TestClient]:
+        """The seeded service with reseeding on (off by default on PostgreSQL)."""
+        from main import create_app
+
+        app = create_app(seeded_settings.model_copy(update={"allow_reseed": True}))
+        with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as c:
+            yield c
+
     def test_reseed_replaces_the_registry_and_clears_the_cache(self, seeded_client) -> None:
         path = _path("typical_adult")
         seeded_client.patch(path, json={"phone": "0977123456"})

@@ -24,7 +24,7 @@ def _token(app, key_id: str, *, form: str = "ho-khau", issued: float | None = No
 def _verify(client, secret: str, token: str, values, form: str = "ho-khau", **extra):  # type: ignore[no-untyped-def]
     return client.post(
         f"/v1/forms/{form}/verify",
-        json={"token": token, "values": values, **extra},
+        json={"token": token, "values": values, "subjects": {"applicant": PERSON}, **extra},
         headers=bearer(secret),
     )
 

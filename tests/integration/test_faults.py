@@ -85,6 +85,7 @@ def test_stopping_redis_during_load_loses_no_request(database_url: str, tmp_path
             assert seen["ready"] == {
                 "status": "degraded",
                 "database": "ok",
+                "audit": "ok",
                 "cache": "unavailable",
                 "cache_backend": "memory+redis-invalidation",
             }

@@ -88,6 +88,27 @@ class TestSqlite:
         other.close()
         assert _subjects(engine) == ["late"]
 
+    def test_a_lock_held_past_the_bound_fails_the_batch_and_the_probe(self, engine) -> None:
+        other = sqlite3.connect(
+            sqlite_path(_url(engine)), isolation_level=None, check_same_thread=False
+        )
+        other.execute("BEGIN IMMEDIATE")
+        writer = SqliteAuditWriter(_url(engine), wait_seconds=0.5)
+
+        async def scenario() -> None:
+            with pytest.raises(AuditWriteError):
+                await asyncio.wait_for(writer.write([_row(writer, "held")]), 5)
+            with pytest.raises(AuditWriteError):
+                await writer.probe()
+            other.execute("ROLLBACK")
+            await writer.probe()
+            await writer.write([_row(writer, "after")])
+            await writer.close()
+
+        run(scenario())
+        other.close()
+        assert _subjects(engine) == ["after"]
+
     def test_the_wal_is_checkpointed_off_the_loop(self, engine) -> None:
         writer = SqliteAuditWriter(_url(engine), checkpoint_seconds=0, restart_seconds=0)
         wal = Path(f"{sqlite_path(_url(engine))}-wal")
@@ -157,3 +178,25 @@ class TestPostgres:
             await writer.close()
 
         run(scenario())
+
+    def test_a_locked_table_fails_the_batch_within_the_bound(self, engine) -> None:
+        writer = PostgresAuditWriter(_url(engine), wait_seconds=1.0)
+
+        async def scenario() -> float:
+            await writer.write([_row(writer, "before")])
+            with engine.connect() as conn, conn.begin():
+                conn.execute(text("LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE"))
+                started = asyncio.get_running_loop().time()
+                with pytest.raises(AuditWriteError):
+                    await asyncio.wait_for(writer.write([_row(writer, "held")]), 10)
+                waited = asyncio.get_running_loop().time() - started
+                with pytest.raises(AuditWriteError):
+                    await writer.probe()
+            await writer.probe()
+            await writer.write([_row(writer, "after")])
+            await writer.close()
+            return waited
+
+        waited = run(scenario())
+        assert waited < 5  # one bounded wait, not a second one on a new connection
+        assert _subjects(engine) == ["before", "after"]

@@ -22,6 +22,14 @@ HASHER = SubjectHasher(b"h" * 32)
         ("no citizen record with identifier 001089012345.", "001089012345"),
         ("/v1/citizens?name=Nguy%E1%BB%85n%20An&birth_date=1989-03-02&limit=5", "1989-03-02"),
         ("old id 012345678 on file", "012345678"),
+        ("/v1/citizens/001085%E2%80%8B004512", "004512"),
+        ("/v1/citizens/001085\u200b004512", "004512"),
+        ("/v1/citizens/%20001085004512", "001085004512"),
+        ("/v1/citizens/001%20%20%20085004512", "085004512"),
+        ("id 001 085\t004\u00a0512 here", "004\u00a0512"),
+        ("/v1/citizens/001-085-004-512", "004-512"),
+        ("/v1/businesses/0100109106%2D001", "%2D001"),
+        ("/v1/citizens/001.085.004.512", "001.085"),  # shaped like an IPv4 address
     ],
 )
 def test_identifiers_and_query_values_are_masked(text, secret) -> None:
@@ -33,6 +41,13 @@ def test_identifiers_and_query_values_are_masked(text, secret) -> None:
 def test_the_mask_is_the_audit_hash_prefix() -> None:
     redacted = IdentifierRedactor(HASHER.hash).redact("/v1/citizens/001089012345")
     assert redacted == f"/v1/citizens/<id:{HASHER.hash('001089012345')[:12]}>"
+
+
+def test_every_spelling_of_one_id_gets_the_same_mask() -> None:
+    redact = IdentifierRedactor(HASHER.hash).redact
+    mask = f"<id:{HASHER.hash('0100109106-001')[:12]}>"
+    assert redact("0100109106-001") == mask
+    assert redact("0100 109 106%09-001") == mask
 
 
 @pytest.mark.parametrize(
