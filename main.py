@@ -19,8 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autofill import errors as autofill_errors
 from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
+from autofill.api.audit_trail import router as audit_trail_router
 from autofill.api.guard import RequestGuard
 from autofill.api.problems import pointer, problem
+from autofill.api.signed import router as jwks_router
+from autofill.api.signed import start_signing, stop_signing
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
 from autofill.caching import record_cache, record_memo
@@ -54,6 +57,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.InvalidToken: (422, "Invalid submission token"),
     autofill_errors.TokenExpired: (410, "Submission token expired"),
     autofill_errors.RateLimited: (429, "Too many requests"),
+    autofill_errors.NotAcceptable: (406, "Not acceptable"),
     form_errors.InvalidFormSchema: (422, "Invalid form schema"),
     form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
     form_errors.FormNotFound: (404, "Form not found"),
@@ -191,9 +195,9 @@ def build_state(settings: Settings) -> AppState:
 
 
 # Features register start-up steps here: each gets the state once it is built.
-STARTUP: list[Callable[[AppState], Any]] = [start_trust]
+STARTUP: list[Callable[[AppState], Any]] = [start_trust, start_signing]
 # ... and shutdown steps, run in reverse order before the engine and cache close.
-SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust]
+SHUTDOWN: list[Callable[[AppState], Any]] = [stop_trust, stop_signing]
 
 STARTUP.append(seed_demo)
 STARTUP.append(stats.start_stats)
@@ -274,6 +278,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forms_api.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(audit_trail_router)
+    app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
     if settings.should_serve_portal:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from autofill.api.dependencies import get_principal, require
 from autofill.api.releases import note_prefill_miss
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.signed import JOSE_RESPONSES, accepts_jose, respond
 from autofill.errors import Forbidden
 from autofill.prefill.service import PrefillRequest
 from autofill.trust.access import Principal
@@ -200,6 +201,7 @@ def _version(raw: str | None) -> int | None:
     PREFILL_PATH.removeprefix("/v1/forms"),
     operation_id="prefill_form",
     openapi_extra=PREFILL_OPENAPI,
+    responses=JOSE_RESPONSES,
 )
 async def prefill(request: Request) -> Response:
     """The form's fields filled from the registries, with provenance and coverage."""
@@ -208,6 +210,7 @@ async def prefill(request: Request) -> Response:
     principal = await get_principal(request)
     if not principal.allows("prefill"):
         raise Forbidden("this key lacks the 'prefill' scope")
+    jose = accepts_jose(request)  # 406 before anything is released
     form_id = request.path_params["form_id"]
     if not _FORM_ID.match(form_id):
         raise FormNotFound(f"no form '{form_id[:64]}'")
@@ -235,7 +238,7 @@ async def prefill(request: Request) -> Response:
     except RecordNotFound as exc:
         await note_prefill_miss(request, principal, exc, body.subjects)  # enumeration watch
         raise
-    return _json(result)
+    return respond(request, principal, orjson.dumps(result), jose=jose)
 
 
 def mount_prefill(app: FastAPI) -> None:

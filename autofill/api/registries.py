@@ -18,6 +18,7 @@ from autofill.api.releases import (
     release_results,
 )
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.signed import JOSE_RESPONSES, accepts_jose, respond
 from registries.errors import InvalidQuery, Problem
 from registries.identifiers import PersonalId, TaxCode
 from registries.schemas import BusinessRecord, CitizenRecord
@@ -63,24 +64,31 @@ def _page(docs: list[bytes], next_cursor: str | None) -> Response:
     "/citizens/{personal_id}",
     operation_id="get_citizen",
     response_model=CitizenRecord,
+    responses=JOSE_RESPONSES,
     tags=["registries"],
 )
 async def get_citizen(
     personal_id: CitizenKey, request: Request, reader: RegistryReader
 ) -> Response:
-    """One citizen of the population registry (audited)."""
-    return _json(await release_record(request, reader, "citizen", personal_id))
+    """One citizen of the population registry (audited); signed with `Accept: application/jose`."""
+    jose = accepts_jose(request)
+    doc = await release_record(request, reader, "citizen", personal_id)
+    return respond(request, reader, doc, jose=jose)
 
 
 @router.get(
     "/businesses/{code}",
     operation_id="get_business",
     response_model=BusinessRecord,
+    responses=JOSE_RESPONSES,
     tags=["registries"],
 )
 async def get_business(code: BusinessKey, request: Request, reader: RegistryReader) -> Response:
-    """One enterprise, branch or household business (audited)."""
-    return _json(await release_record(request, reader, "business", code))
+    """One enterprise, branch or household business (audited); signed with
+    `Accept: application/jose`."""
+    jose = accepts_jose(request)
+    doc = await release_record(request, reader, "business", code)
+    return respond(request, reader, doc, jose=jose)
 
 
 def _search_only(cursor: str | None, **filters: Any) -> None:

@@ -19,6 +19,9 @@ and the resident registry file").
 * **PostgreSQL** (`PostgresAuditWriter`): one psycopg asyncio connection, the batch sent as
   a pipelined `executemany`, committed with the server's own durability settings.
 
+Both writers append through `autofill.trust.audit_chain`, which links each batch to the
+hash chain in the same transaction.
+
 Rows are tuples in `COLUMNS` order; `timestamp()` gives the `at` value in the form the
 backend stores (SQLAlchemy's text form on SQLite, so its filters keep working).
 """
@@ -36,6 +39,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
 
+from autofill.trust import audit_chain as chain
 from registries.database import CONNECT_TIMEOUT_SECONDS, is_sqlite, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -82,11 +86,6 @@ class AuditWriter(Protocol):
         ...
 
 
-def _insert_sql(mark: str) -> str:
-    marks = ", ".join([mark] * len(COLUMNS))
-    return f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({marks})"
-
-
 class SqliteAuditWriter:
     """Batches into the registry's SQLite file through a connection of its own."""
 
@@ -103,7 +102,6 @@ class SqliteAuditWriter:
         self._checkpoint_seconds = checkpoint_seconds
         self._restart_seconds = restart_seconds
         self._conn: sqlite3.Connection | None = None
-        self._sql = _insert_sql("?")
         self._last_checkpoint = self._last_restart = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
         self.commits = 0
@@ -131,7 +129,7 @@ class SqliteAuditWriter:
         conn.execute(f"PRAGMA busy_timeout={wait_ms}")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(self._sql, rows)
+            chain.append_sqlite(conn, COLUMNS, rows)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -150,7 +148,7 @@ class SqliteAuditWriter:
                     if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                         raise
                     await asyncio.to_thread(self._commit, rows, 10_000)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, chain.ChainBroken) as exc:
             self._drop()
             raise AuditWriteError(str(exc)) from exc
         self.commits += 1
@@ -221,7 +219,6 @@ class PostgresAuditWriter:
     def __init__(self, url: str) -> None:
         self._conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._conn: Any = None
-        self._sql = _insert_sql("%s")
         self.commits = 0
 
     def timestamp(self, at: dt.datetime) -> dt.datetime:
@@ -246,8 +243,8 @@ class PostgresAuditWriter:
                         self._conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS
                     )
                 async with self._conn.transaction(), self._conn.cursor() as cursor:
-                    await cursor.executemany(self._sql, rows)
-            except (psycopg.Error, OSError) as exc:
+                    await chain.append_postgres(cursor, COLUMNS, rows)
+            except (psycopg.Error, OSError, chain.ChainBroken) as exc:
                 await self._drop()
                 retry = attempt == 1 and not fresh and isinstance(exc, psycopg.OperationalError)
                 if not retry:

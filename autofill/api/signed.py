@@ -1,0 +1,155 @@
+"""Signed answers (`Accept: application/jose`), the JWKS, and the signer's start-up step.
+
+A route that can answer signed asks `accepts_jose(request)` before it releases anything
+(so a 406 never follows an audited release), then answers with `respond(...)`: plain JSON
+by default, or a compact JWS (`Content-Type: application/jose`) whose claims are `iss`,
+`iat`, `exp`, `aud` (the calling key's id) and the members of the plain answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import mimeparse
+import orjson
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from autofill.api.state import AppState
+from autofill.errors import NotAcceptable, ServiceUnavailable
+from autofill.trust.access import Principal
+from autofill.trust.checkpoints import Checkpointer
+from autofill.trust.signing import Signer, open_signer, signing_config
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+JOSE = "application/jose"
+# Ties go to the last of these (mimeparse): JSON stays the default for `*/*`.
+OFFERED = [JOSE, JSON]
+PLAIN_ACCEPTS = frozenset({"", "*/*", JSON, "application/json, */*", "*/*, application/json"})
+JWKS_PATH = "/.well-known/jwks.json"
+JOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            JOSE: {
+                "schema": {
+                    "type": "string",
+                    "description": "compact JWS (ES256; claims iss, iat, exp, aud and the "
+                    "members of the JSON answer), verifiable with the keys at " + JWKS_PATH,
+                }
+            }
+        }
+    },
+    406: {"description": "the Accept header allows neither application/json nor jose"},
+}
+
+router = APIRouter(tags=["signing"])
+
+
+@dataclass
+class Signing:
+    """The app's signer and the background work that keeps it and the checkpoints going."""
+
+    signer: Signer | None
+    checkpointer: Checkpointer | None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def accepts_jose(request: Request) -> bool:
+    """Whether the answer is to be signed; `NotAcceptable` when Accept allows neither form."""
+    accept = request.headers.get("accept", "").strip()
+    if accept in PLAIN_ACCEPTS:  # the common cases, without parsing
+        return False
+    try:
+        chosen = mimeparse.best_match(OFFERED, accept)
+    except (ValueError, IndexError):
+        chosen = ""
+    if not chosen:
+        raise NotAcceptable(f"this resource is served as {JSON} or, signed, as {JOSE}")
+    return chosen == JOSE
+
+
+def respond(request: Request, principal: Principal, body: bytes, *, jose: bool) -> Response:
+    """The answer: the JSON bytes as they are, or signed for the calling key."""
+    if not jose:
+        return Response(body, media_type=JSON)
+    signer = get_signer(request)
+    return Response(signer.sign_answer(body, principal.key_id), media_type=JOSE)
+
+
+def get_signer(request: Request) -> Signer:
+    """The app's signer; 503 when this server has no signing key configured."""
+    signing = request.app.state.services.extras.get("signing")
+    if signing is None or signing.signer is None:
+        raise ServiceUnavailable(
+            "this server signs nothing: configure AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY"
+        )
+    return signing.signer
+
+
+@router.get(JWKS_PATH, operation_id="get_jwks", include_in_schema=True)
+async def jwks(request: Request) -> Response:
+    """The public keys answers and checkpoints are signed with (JWK Set, no key needed)."""
+    signing = request.app.state.services.extras.get("signing")
+    keys = signing.signer.jwks() if signing is not None and signing.signer is not None else None
+    return Response(
+        orjson.dumps(keys or {"keys": []}),
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+async def start_signing(state: AppState) -> None:
+    """Start-up step (after trust): the signer, its key poll, the audit checkpoints."""
+    settings = state.settings
+    config = signing_config(settings)
+    if config is None:
+        log.warning(
+            "no signing key configured (AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY): "
+            "answers cannot be signed and the audit log gets no checkpoints"
+        )
+        state.extras["signing"] = Signing(None, None)
+        return
+    signer = await asyncio.to_thread(open_signer, config, state.engine)
+    checkpointer = Checkpointer(
+        state.engine,
+        signer,
+        seconds=settings.audit_checkpoint_seconds,
+        entries=settings.audit_checkpoint_entries,
+    )
+    trust = state.extras.get("trust")
+    if trust is not None:
+        trust.audit.on_commit.append(checkpointer.note)
+        trust.audit.seal = checkpointer.seal
+    checkpointer.start()
+    signing = Signing(signer, checkpointer)
+    signing.tasks.append(asyncio.create_task(_follow_rotations(state, signer), name="signing-keys"))
+    state.extras["signing"] = signing
+
+
+async def _follow_rotations(state: AppState, signer: Signer) -> None:
+    while True:
+        await asyncio.sleep(state.settings.signing_poll_seconds)
+        try:
+            await asyncio.to_thread(signer.refresh, state.engine)
+        except Exception as exc:  # the database may be down for a while; the next poll retries
+            log.warning("signing keys not refreshed: %s", type(exc).__name__)
+
+
+async def stop_signing(state: AppState) -> None:
+    """Shut-down step: stop the key poll and the checkpoints."""
+    signing: Signing | None = state.extras.pop("signing", None)
+    if signing is None:
+        return
+    for task in signing.tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if signing.checkpointer is not None:
+        await signing.checkpointer.close()

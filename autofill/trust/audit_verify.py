@@ -1,0 +1,266 @@
+"""`audit verify`: walk the hash chain and the signed checkpoints, name what was tampered with.
+
+It needs nothing but the database: the public keys that signed the checkpoints are in it
+(`signing_keys`), so an auditor runs it on a copy. What it finds, in log order:
+
+* **changed** — an entry no longer matches its own hash (its fields, or its id: an entry
+  moved to another place is "changed" at the first id that moved); or the chain at a
+  checkpoint's position differs from what the checkpoint signed (rows rewritten with their
+  hashes recomputed);
+* **removed** — ids missing with the link across them broken, or the log's first entry
+  follows neither the start of the chain nor a signed checkpoint (retention cuts only at
+  one);
+* **inserted** — an entry without hashes, or one whose link does not follow its predecessor;
+* **cut** — the log ends before the last checkpoint's position;
+* **checkpoint** — a checkpoint whose signature does not verify against its key, whose key
+  is unknown, whose stored columns differ from what it signed, or a missing number.
+
+What it cannot see: entries cut off (or appended with recomputed hashes) after the last
+checkpoint, when the head row was made to agree (docs/signing-and-audit.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from joserfc import jws
+from joserfc.jwk import ECKey
+from sqlalchemy import Engine, func, select
+
+from autofill.models import AuditChainHead, AuditEntry
+from autofill.trust.audit_chain import GENESIS, HEAD_ID, entry_hash
+from autofill.trust.audit_writers import COLUMNS
+from autofill.trust.checkpoints import Checkpoint, all_checkpoints
+from autofill.trust.signing_keys import ALG, list_keys
+
+PAGE = 5000
+MAX_FINDINGS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing wrong with the log."""
+
+    kind: str  # changed | removed | inserted | cut | checkpoint
+    detail: str
+    entry_id: int | None = None
+    checkpoint: int | None = None
+
+
+@dataclass
+class VerifyReport:
+    """What a verification walked and found."""
+
+    entries: int = 0
+    checkpoints: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    covered_to: int | None = None  # the last checkpoint's position
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+    def public(self) -> dict[str, Any]:
+        """The API's shape."""
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "checkpoints": self.checkpoints,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "covered_to": self.covered_to,
+            "findings": [
+                {
+                    "kind": f.kind,
+                    "entry_id": f.entry_id,
+                    "checkpoint": f.checkpoint,
+                    "detail": f.detail,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+def _check_signatures(
+    engine: Engine, checkpoints: list[Checkpoint], report: VerifyReport
+) -> dict[int, tuple[int, str]]:
+    """Signed positions: position -> (checkpoint number, head hash), from verified claims."""
+    keys = {k.kid: ECKey.import_key(k.jwk) for k in list_keys(engine)}
+    signed: dict[int, tuple[int, str]] = {}
+    for expected, cp in enumerate(checkpoints, start=1):
+        if cp.number != expected and not any(f.kind == "checkpoint" for f in report.findings):
+            report.findings.append(
+                Finding("checkpoint", f"checkpoint {expected} is missing", checkpoint=expected)
+            )
+        key = keys.get(cp.kid)
+        if key is None:
+            report.findings.append(
+                Finding("checkpoint", f"signed by unknown key {cp.kid}", checkpoint=cp.number)
+            )
+            continue
+        try:
+            token = jws.deserialize_compact(cp.jws, key, algorithms=[ALG])
+            claims = orjson.loads(token.payload)
+        except Exception:  # joserfc raises several kinds for a bad signature or token
+            report.findings.append(
+                Finding("checkpoint", "its signature does not verify", checkpoint=cp.number)
+            )
+            continue
+        stated = (claims.get("checkpoint"), claims.get("position"), claims.get("head"))
+        if stated != (cp.number, cp.position, cp.head_hash) or token.headers().get("kid") != cp.kid:
+            report.findings.append(
+                Finding(
+                    "checkpoint",
+                    "its stored columns differ from what it signed",
+                    checkpoint=cp.number,
+                )
+            )
+        if isinstance(claims.get("position"), int) and isinstance(claims.get("head"), str):
+            signed[claims["position"]] = (
+                int(claims.get("checkpoint") or cp.number),
+                claims["head"],
+            )
+    return signed
+
+
+def verify_log(engine: Engine, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
+    """Walk the whole log and every checkpoint (see the module's docstring)."""
+    report = VerifyReport()
+    with engine.connect() as conn:
+        checkpoints = all_checkpoints(conn)
+        head = conn.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).first()
+    report.checkpoints = len(checkpoints)
+    signed = _check_signatures(engine, checkpoints, report)
+    report.covered_to = max(signed, default=None)
+    table = AuditEntry.__table__
+    columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *(table.c[n] for n in COLUMNS)]
+    prev_id: int | None = None
+    prev_hash: str | None = None
+    with engine.connect() as conn:
+        while True:
+            query = select(*columns).order_by(table.c.id).limit(PAGE)
+            if prev_id is not None:
+                query = query.where(table.c.id > prev_id)
+            rows = conn.execute(query).all()
+            if not rows:
+                break
+            for row in rows:
+                _check_entry(row._mapping, prev_id, prev_hash, signed, report)
+                prev_id = row.id
+                prev_hash = row.entry_hash or prev_hash
+            report.entries += len(rows)
+            if progress is not None:
+                progress(len(rows))
+            if len(report.findings) >= MAX_FINDINGS:
+                break
+    report.last_id = prev_id
+    _check_tail(report, signed, head)
+    return report
+
+
+def _check_entry(
+    row: Any,
+    prev_id: int | None,
+    prev_hash: str | None,
+    signed: dict[int, tuple[int, str]],
+    report: VerifyReport,
+) -> None:
+    entry_id, stored_prev, stored = row["id"], row["prev_hash"], row["entry_hash"]
+    found = report.findings.append
+    if prev_id is None:
+        report.first_id = entry_id
+        after_cut = any(h == stored_prev and p < entry_id for p, (_, h) in signed.items())
+        if stored_prev not in (GENESIS, None) and not after_cut:
+            found(
+                Finding(
+                    "removed",
+                    f"entries before id {entry_id} are missing: it follows "
+                    "neither the start of the chain nor a signed checkpoint",
+                    entry_id,
+                )
+            )
+    if stored is None or stored_prev is None:
+        found(
+            Finding(
+                "inserted",
+                f"id {entry_id} carries no hash: it was not written by the service",
+                entry_id,
+            )
+        )
+        return
+    fields = {name: row[name] for name in COLUMNS}
+    if entry_hash(entry_id, stored_prev, fields) != stored:
+        found(
+            Finding(
+                "changed",
+                f"id {entry_id} does not match its hash: changed, or moved from another id",
+                entry_id,
+            )
+        )
+    elif prev_hash is not None and stored_prev != prev_hash:
+        assert prev_id is not None
+        if entry_id > prev_id + 1:
+            found(
+                Finding(
+                    "removed",
+                    f"ids {prev_id + 1}..{entry_id - 1} were removed (the "
+                    f"link from id {prev_id} to id {entry_id} is broken)",
+                    prev_id + 1,
+                )
+            )
+        else:
+            found(
+                Finding(
+                    "inserted",
+                    f"id {entry_id} does not follow id {prev_id}: one was "
+                    "inserted or rewritten with its hash, or entries between them removed",
+                    entry_id,
+                )
+            )
+    checkpoint = signed.get(entry_id)
+    if checkpoint is not None and checkpoint[1] != stored:
+        found(
+            Finding(
+                "changed",
+                f"the chain at id {entry_id} differs from signed checkpoint "
+                f"{checkpoint[0]}: entries up to id {entry_id} were rewritten",
+                entry_id,
+                checkpoint[0],
+            )
+        )
+
+
+def _check_tail(report: VerifyReport, signed: dict[int, tuple[int, str]], head: Any) -> None:
+    last = report.last_id or 0
+    if report.covered_to is not None and report.covered_to > last:
+        number = signed[report.covered_to][0]
+        report.findings.append(
+            Finding(
+                "cut",
+                f"the log ends at id {last}, but checkpoint {number} signed id "
+                f"{report.covered_to}: the entries after id {last} were cut off",
+                last + 1,
+                number,
+            )
+        )
+    elif head is not None and head.last_id > last:
+        report.findings.append(
+            Finding(
+                "cut",
+                f"the log ends at id {last}, but the chain head records id "
+                f"{head.last_id}: entries after the last checkpoint were cut off",
+                last + 1,
+            )
+        )
+
+
+def count_entries(engine: Engine) -> int:
+    """How many entries a walk will read (for a progress bar)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
