@@ -337,14 +337,16 @@ class AuditLog:
         with self._engine.begin() as conn:
             expired = AuditEntry.at < older_than
             cut = conn.execute(select(func.max(AuditEntry.id)).where(expired)).scalar()
+            if cut is None:
+                return 0
             younger = conn.execute(  # an entry out of time order (another worker) stays
                 select(func.min(AuditEntry.id)).where(AuditEntry.id <= cut, ~expired)
             ).scalar()
             if younger is not None:
                 below = AuditEntry.id < younger
                 cut = conn.execute(select(func.max(AuditEntry.id)).where(below)).scalar()
-            if cut is None:
-                return 0
+                if cut is None:
+                    return 0
             if self.seal is not None:
                 self.seal(conn, cut)
             result = conn.execute(delete(AuditEntry).where(AuditEntry.id <= cut))

@@ -264,3 +264,30 @@ class TestCheckpointsApi:
         assert report["ok"] is False
         assert report["findings"][0]["kind"] == "changed"
         assert report["findings"][0]["entry_id"] == first
+
+
+class TestRetention:
+    def test_the_purge_signs_its_cut_and_the_rest_still_verifies(
+        self, signed, database_url
+    ) -> None:
+        trust = signed.app.state.services.extras["trust"]
+        assert signed.portal.call(trust.purge_expired) == 0  # nothing old yet
+        for _ in range(3):
+            signed.get(f"/v1/citizens/{records.FATHER}")
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            ids = conn.execute(text("SELECT id FROM audit_log ORDER BY id")).scalars().all()
+            conn.execute(
+                text("UPDATE audit_log SET at = :old WHERE id <= :cut"),
+                {"old": "2001-01-01 00:00:00.000000", "cut": ids[1]}
+                if BACKEND == "sqlite"
+                else {"old": "2001-01-01T00:00:00+00:00", "cut": ids[1]},
+            )
+        engine.dispose()
+        assert signed.portal.call(trust.purge_expired) == 2
+        _, auditor = create_key(signed, "audit:read")
+        (sealed,) = signed.get("/v1/audit/checkpoints", headers=bearer(auditor)).json()["items"]
+        assert sealed["position"] == ids[1]
+        report = signed.get("/v1/audit/verify").json()
+        assert report["ok"] is True, report
+        assert report["first_id"] == ids[2]
