@@ -20,6 +20,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from autofill.api.schemas import ProblemDetails
 from autofill.api.state import AppState
 from autofill.errors import NotAcceptable, ServiceUnavailable
 from autofill.trust.access import Principal
@@ -34,6 +35,7 @@ JOSE = "application/jose"
 OFFERED = [JOSE, JSON]
 PLAIN_ACCEPTS = frozenset({"", "*/*", JSON, "application/json, */*", "*/*, application/json"})
 JWKS_PATH = "/.well-known/jwks.json"
+JWK_SET = "application/jwk-set+json"
 JOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
@@ -46,7 +48,11 @@ JOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
             }
         }
     },
-    406: {"description": "the Accept header allows neither application/json nor jose"},
+    406: {
+        "model": ProblemDetails,
+        "content": {"application/problem+json": {}},
+        "description": "the Accept header allows neither application/json nor application/jose",
+    },
 }
 
 router = APIRouter(tags=["signing"])
@@ -93,14 +99,30 @@ def get_signer(request: Request) -> Signer:
     return signing.signer
 
 
-@router.get(JWKS_PATH, operation_id="get_jwks", include_in_schema=True)
+JWKS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the JWK Set (RFC 7517)",
+        "content": {
+            JWK_SET: {
+                "schema": {
+                    "type": "object",
+                    "required": ["keys"],
+                    "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.get(JWKS_PATH, operation_id="get_jwks", response_class=Response, responses=JWKS_RESPONSES)
 async def jwks(request: Request) -> Response:
     """The public keys answers and checkpoints are signed with (JWK Set, no key needed)."""
     signing = request.app.state.services.extras.get("signing")
     keys = signing.signer.jwks() if signing is not None and signing.signer is not None else None
     return Response(
         orjson.dumps(keys or {"keys": []}),
-        media_type="application/jwk-set+json",
+        media_type=JWK_SET,
         headers={"Cache-Control": "public, max-age=60"},
     )
 
