@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -132,6 +133,13 @@ def verify(
             help="a database URL or SQLite file (a copy will do); default: AUTOFILL_DATABASE_URL"
         ),
     ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            help="checkpoints exported elsewhere: pages of GET /v1/audit/checkpoints (JSON) "
+            "or one JWS a line; held against the log like its own"
+        ),
+    ] = None,
 ) -> None:
     """Walk the hash chain and the checkpoints; exit 1 naming what was changed, removed,
     inserted or cut off, 0 when nothing was."""
@@ -146,7 +154,7 @@ def verify(
         if not inspect(engine).has_table("audit_chain_head"):
             console.print("[red]error:[/red] this database has no audit chain (not migrated?)")
             raise typer.Exit(code=2)
-        report = _walk(engine)
+        report = _walk(engine, _exported(checkpoints) if checkpoints else [])
     finally:
         engine.dispose()
     for finding in report.findings:
@@ -160,10 +168,32 @@ def verify(
     raise typer.Exit(code=1)
 
 
-def _walk(engine: Engine):  # type: ignore[no-untyped-def]
+def _exported(path: Path) -> list[str]:
+    """JWS from a file of exported checkpoints (API pages, JSON lines, or bare tokens)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    tokens: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            tokens.append(line)
+            continue
+        items = doc.get("items", [doc]) if isinstance(doc, dict) else doc
+        tokens.extend(i["jws"] if isinstance(i, dict) else str(i) for i in items)
+    return tokens
+
+
+def _walk(engine: Engine, exported: list[str]):  # type: ignore[no-untyped-def]
     total = count_entries(engine)
     if total < PROGRESS_FROM:
-        return verify_log(engine)
+        return verify_log(engine, exported=exported)
     columns = (
         TextColumn("verifying"),
         BarColumn(),
@@ -172,4 +202,4 @@ def _walk(engine: Engine):  # type: ignore[no-untyped-def]
     )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("entries", total=total)
-        return verify_log(engine, progress=lambda n: progress.advance(task, n))
+        return verify_log(engine, exported=exported, progress=lambda n: progress.advance(task, n))

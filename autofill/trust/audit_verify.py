@@ -88,11 +88,27 @@ class VerifyReport:
 
 
 def _check_signatures(
-    engine: Engine, checkpoints: list[Checkpoint], report: VerifyReport
+    engine: Engine, checkpoints: list[Checkpoint], report: VerifyReport, exported: list[str]
 ) -> dict[int, tuple[int, str]]:
     """Signed positions: position -> (checkpoint number, head hash), from verified claims."""
     keys = {k.kid: ECKey.import_key(k.jwk) for k in list_keys(engine)}
     signed: dict[int, tuple[int, str]] = {}
+    stored = {cp.number for cp in checkpoints}
+    for token in exported:
+        claims = _claims(token, keys)
+        if claims is None:
+            report.findings.append(
+                Finding("checkpoint", "an exported checkpoint does not verify against the keys")
+            )
+            continue
+        number = int(claims["checkpoint"])
+        signed[int(claims["position"])] = (number, str(claims["head"]))
+        if number not in stored:
+            report.findings.append(
+                Finding(
+                    "checkpoint", f"exported checkpoint {number} is missing here", checkpoint=number
+                )
+            )
     for expected, cp in enumerate(checkpoints, start=1):
         if cp.number != expected and not any(f.kind == "checkpoint" for f in report.findings):
             report.findings.append(
@@ -105,15 +121,18 @@ def _check_signatures(
             )
             continue
         try:
-            token = jws.deserialize_compact(cp.jws, key, algorithms=[ALG])
-            claims = orjson.loads(token.payload)
+            parsed = jws.deserialize_compact(cp.jws, key, algorithms=[ALG])
+            claims = orjson.loads(parsed.payload)
         except Exception:  # joserfc raises several kinds for a bad signature or token
             report.findings.append(
                 Finding("checkpoint", "its signature does not verify", checkpoint=cp.number)
             )
             continue
         stated = (claims.get("checkpoint"), claims.get("position"), claims.get("head"))
-        if stated != (cp.number, cp.position, cp.head_hash) or token.headers().get("kid") != cp.kid:
+        if (
+            stated != (cp.number, cp.position, cp.head_hash)
+            or parsed.headers().get("kid") != cp.kid
+        ):
             report.findings.append(
                 Finding(
                     "checkpoint",
@@ -129,14 +148,33 @@ def _check_signatures(
     return signed
 
 
-def verify_log(engine: Engine, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Walk the whole log and every checkpoint (see the module's docstring)."""
+def _claims(token: str, keys: dict[str, ECKey]) -> dict[str, Any] | None:
+    """The claims of a checkpoint JWS signed by one of the keys, else None."""
+    try:
+        key = keys[jws.extract_compact(token.encode()).headers()["kid"]]
+        claims = orjson.loads(jws.deserialize_compact(token, key, algorithms=[ALG]).payload)
+    except Exception:  # joserfc raises several kinds for a bad token; KeyError for a kid
+        return None
+    wanted = {"checkpoint": int, "position": int, "head": str}
+    if not all(isinstance(claims.get(name), kind) for name, kind in wanted.items()):
+        return None
+    return claims
+
+
+def verify_log(
+    engine: Engine,
+    *,
+    progress: Callable[[int], None] | None = None,
+    exported: list[str] | None = None,
+) -> VerifyReport:
+    """Walk the whole log and every checkpoint (see the module's docstring); `exported`
+    are checkpoint JWS kept elsewhere, held against the log like its own."""
     report = VerifyReport()
     with engine.connect() as conn:
         checkpoints = all_checkpoints(conn)
         head = conn.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).first()
     report.checkpoints = len(checkpoints)
-    signed = _check_signatures(engine, checkpoints, report)
+    signed = _check_signatures(engine, checkpoints, report, exported or [])
     report.covered_to = max(signed, default=None)
     table = AuditEntry.__table__
     columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *(table.c[n] for n in COLUMNS)]

@@ -152,3 +152,22 @@ def test_a_database_without_the_chain_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     missing = runner.invoke(cli, ["audit", "verify", "--database", str(tmp_path / "no.db")])
     assert missing.exit_code == 2
+
+
+def test_exported_checkpoints_catch_a_cut_the_copy_hides(
+    logged: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    engine = create_engine(logged)
+    with engine.connect() as conn:
+        tokens = conn.execute(text("SELECT jws FROM audit_checkpoints")).scalars().all()
+    engine.dispose()
+    exported = tmp_path / "checkpoints.jsonl"
+    exported.write_text("".join(f"{token}\n" for token in tokens))
+    last = _last(env)
+    _tamper(logged, f"DELETE FROM audit_log WHERE id > {last - 2}")
+    _tamper(logged, "DELETE FROM audit_checkpoints")
+    _tamper(logged, f"UPDATE audit_chain_head SET last_id = {last - 2}")
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0  # the documented blind spot
+    result = runner.invoke(cli, ["audit", "verify", "--checkpoints", str(exported)])
+    assert result.exit_code == 1, result.output
+    assert "exported checkpoint 1 is missing here" in result.output

@@ -247,6 +247,20 @@ class TestTampering:
         _sql(log, "UPDATE audit_chain_head SET last_id = 11")
         assert verify_log(log).ok  # the documented blind spot: export checkpoints elsewhere
 
+    def test_exported_checkpoints_see_what_the_database_no_longer_shows(self, log, signer) -> None:
+        _record(log, 3)
+        assert checkpoint_now(log, signer) is not None
+        exported = [cp.jws for cp in list_checkpoints(log)]
+        _sql(log, "DELETE FROM audit_log WHERE id > 11")
+        _sql(log, "DELETE FROM audit_checkpoints WHERE number = 2")
+        _sql(log, "UPDATE audit_chain_head SET last_id = 11")
+        assert verify_log(log).ok
+        found = verify_log(log, exported=exported).findings
+        assert [(f.kind, f.entry_id, f.checkpoint) for f in found] == [
+            ("checkpoint", None, 2),
+            ("cut", 12, 2),
+        ]
+
 
 class TestRetention:
     def test_a_purge_cuts_at_a_checkpoint_and_the_rest_verifies(self, engine, signer) -> None:
