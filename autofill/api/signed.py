@@ -138,7 +138,9 @@ async def start_signing(state: AppState) -> None:
         )
         state.extras["signing"] = Signing(None, None)
         return
-    signer = await asyncio.to_thread(open_signer, config, state.engine)
+    # On the loop, not in a thread: nothing else may run before the seal is attached below
+    # (the retention purge's first round waits for the loop).
+    signer = open_signer(config, state.engine)
     checkpointer = Checkpointer(
         state.engine,
         signer,

@@ -28,7 +28,8 @@ from typing import Any
 import orjson
 from joserfc import jws
 from joserfc.jwk import ECKey
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, type_coerce
+from sqlalchemy.types import NullType
 
 from autofill.models import AuditChainHead, AuditEntry
 from autofill.trust.audit_chain import GENESIS, HEAD_ID, entry_hash
@@ -177,7 +178,11 @@ def verify_log(
     signed = _check_signatures(engine, checkpoints, report, exported or [])
     report.covered_to = max(signed, default=None)
     table = AuditEntry.__table__
-    columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *(table.c[n] for n in COLUMNS)]
+    # Values as stored, without SQLAlchemy's conversions: a row edited by hand into another
+    # form (a time in another format, a boolean column holding 2) must not be read back
+    # as the value it replaced.
+    raw = [type_coerce(table.c[n], NullType()).label(n) for n in COLUMNS]
+    columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *raw]
     prev_id: int | None = None
     prev_hash: str | None = None
     with engine.connect() as conn:
@@ -233,7 +238,13 @@ def _check_entry(
         )
         return
     fields = {name: row[name] for name in COLUMNS}
-    if entry_hash(entry_id, stored_prev, fields) != stored:
+    if type(fields["flagged"]) is int and fields["flagged"] in (0, 1):
+        fields["flagged"] = bool(fields["flagged"])  # SQLite's storage of a boolean
+    try:
+        recomputed = entry_hash(entry_id, stored_prev, fields)
+    except (ValueError, TypeError):  # a time that is no time: not what the service wrote
+        recomputed = None
+    if recomputed != stored:
         found(
             Finding(
                 "changed",

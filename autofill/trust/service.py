@@ -86,7 +86,8 @@ class Trust:
         auth.stores.append(self.keys)
         install_log_redaction(self.hasher.hash)
         self.audit.start()
-        await self.purge_expired()
+        # The first purge runs in the task: by the time the loop gets to it, the next
+        # start-up step (`start_signing`) has attached the seal a purge signs its cut with.
         self._tasks.append(asyncio.create_task(self._purge_periodically(), name="audit-purge"))
 
     async def close(self) -> None:
@@ -112,8 +113,8 @@ class Trust:
 
     async def _purge_periodically(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.audit_purge_interval_seconds)
             await self.purge_expired()
+            await asyncio.sleep(self.settings.audit_purge_interval_seconds)
 
     async def note_lookup(
         self, principal: Principal, registry: str, identifier: str, *, found: bool

@@ -291,3 +291,29 @@ class TestRetention:
         report = signed.get("/v1/audit/verify").json()
         assert report["ok"] is True, report
         assert report["first_id"] == ids[2]
+
+    def test_the_purge_at_start_up_is_signed_too(self, signing_settings, database_url) -> None:
+        from main import create_app
+
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        with TestClient(create_app(signing_settings), headers=admin) as client:
+            records.put_family(client)
+            client.get(f"/v1/citizens/{records.FATHER}")
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            ids = conn.execute(text("SELECT id FROM audit_log ORDER BY id")).scalars().all()
+            old = "2001-01-01 00:00:00.000000" if BACKEND == "sqlite" else "2001-01-01T00:00Z"
+            conn.execute(
+                text("UPDATE audit_log SET at = :old WHERE id <= :cut"), {"old": old, "cut": ids[2]}
+            )
+        engine.dispose()
+        with TestClient(create_app(signing_settings), headers=admin) as client:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                left = client.get("/v1/audit", params={"limit": 500}).json()["items"]
+                if len(left) == len(ids) - 3:
+                    break
+                time.sleep(0.05)
+            assert min(e["id"] for e in left) == ids[3]
+            report = client.get("/v1/audit/verify").json()
+            assert report["ok"] is True, report

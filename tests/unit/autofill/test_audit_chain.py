@@ -181,6 +181,21 @@ class TestTampering:
         _sql(log, "UPDATE audit_log SET purpose = 'khác' WHERE id = 4")
         assert _kinds(log)[0] == ("changed", 4)
 
+    @pytest.mark.parametrize(
+        "change",
+        [
+            "flagged = 2",
+            "form_version = '3'",
+            "at = 'not a time'",
+            "at = '2001-01-01T00:00:00'",
+        ],
+    )
+    def test_a_value_stored_in_another_form_is_a_change(self, log, change: str) -> None:
+        if BACKEND != "sqlite" and change != "at = '2001-01-01T00:00:00'":
+            pytest.skip("PostgreSQL's column types refuse it")
+        _sql(log, f"UPDATE audit_log SET {change} WHERE id = 7")
+        assert _kinds(log)[0] == ("changed", 7)
+
     def test_a_removed_entry_is_named(self, log) -> None:
         _sql(log, "DELETE FROM audit_log WHERE id = 5")
         assert _kinds(log)[0] == ("removed", 5)
