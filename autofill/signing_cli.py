@@ -159,7 +159,11 @@ def verify(
         engine.dispose()
     for finding in report.findings:
         console.print(f"[red]{finding.kind}[/red]: {finding.detail}", highlight=False)
-    covered = f"checkpoints to entry {report.covered_to}" if report.covered_to else "no checkpoint"
+    covered = (
+        "no checkpoint"
+        if report.covered_to is None
+        else f"checkpoints to entry {report.covered_to}"
+    )
     summary = f"{report.entries} entries, {report.checkpoints} checkpoints ({covered})"
     if report.ok:
         console.print(f"[green]intact[/green]: {summary}", highlight=False)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from joserfc import jws
@@ -39,6 +39,14 @@ from autofill.trust.signing_keys import ALG, list_keys
 
 PAGE = 5000
 MAX_FINDINGS = 100
+
+
+class Signed(NamedTuple):
+    """What a verified checkpoint says about the chain at its position."""
+
+    number: int
+    head: str
+    retention: bool  # written by a retention purge at its cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +98,10 @@ class VerifyReport:
 
 def _check_signatures(
     engine: Engine, checkpoints: list[Checkpoint], report: VerifyReport, exported: list[str]
-) -> dict[int, tuple[int, str]]:
+) -> dict[int, Signed]:
     """Signed positions: position -> (checkpoint number, head hash), from verified claims."""
     keys = {k.kid: ECKey.import_key(k.jwk) for k in list_keys(engine)}
-    signed: dict[int, tuple[int, str]] = {}
+    signed: dict[int, Signed] = {}
     stored = {cp.number for cp in checkpoints}
     for token in exported:
         claims = _claims(token, keys)
@@ -103,7 +111,9 @@ def _check_signatures(
             )
             continue
         number = int(claims["checkpoint"])
-        signed[int(claims["position"])] = (number, str(claims["head"]))
+        signed[int(claims["position"])] = Signed(
+            number, str(claims["head"]), claims.get("retention") is True
+        )
         if number not in stored:
             report.findings.append(
                 Finding(
@@ -142,9 +152,10 @@ def _check_signatures(
                 )
             )
         if isinstance(claims.get("position"), int) and isinstance(claims.get("head"), str):
-            signed[claims["position"]] = (
+            signed[claims["position"]] = Signed(
                 int(claims.get("checkpoint") or cp.number),
                 claims["head"],
+                claims.get("retention") is True,
             )
     return signed
 
@@ -211,14 +222,14 @@ def _check_entry(
     row: Any,
     prev_id: int | None,
     prev_hash: str | None,
-    signed: dict[int, tuple[int, str]],
+    signed: dict[int, Signed],
     report: VerifyReport,
 ) -> None:
     entry_id, stored_prev, stored = row["id"], row["prev_hash"], row["entry_hash"]
     found = report.findings.append
     if prev_id is None:
         report.first_id = entry_id
-        after_cut = any(h == stored_prev and p < entry_id for p, (_, h) in signed.items())
+        after_cut = any(c.head == stored_prev and p < entry_id for p, c in signed.items())
         if stored_prev not in (GENESIS, None) and not after_cut:
             found(
                 Finding(
@@ -273,22 +284,31 @@ def _check_entry(
                 )
             )
     checkpoint = signed.get(entry_id)
-    if checkpoint is not None and checkpoint[1] != stored:
+    if checkpoint is not None and checkpoint.head != stored:
         found(
             Finding(
                 "changed",
                 f"the chain at id {entry_id} differs from signed checkpoint "
-                f"{checkpoint[0]}: entries up to id {entry_id} were rewritten",
+                f"{checkpoint.number}: entries up to id {entry_id} were rewritten",
                 entry_id,
-                checkpoint[0],
+                checkpoint.number,
             )
         )
 
 
-def _check_tail(report: VerifyReport, signed: dict[int, tuple[int, str]], head: Any) -> None:
+def _check_tail(report: VerifyReport, signed: dict[int, Signed], head: Any) -> None:
     last = report.last_id or 0
+    newest = signed.get(report.covered_to) if report.covered_to is not None else None
+    if report.last_id is None and newest is not None and newest.retention:
+        # Retention removed every entry, and signed where it cut: nothing is missing,
+        # unless the head moved on past that cut.
+        if head is not None and head.last_id > (report.covered_to or 0):
+            report.findings.append(
+                Finding("cut", f"the log is empty, but the chain head records id {head.last_id}")
+            )
+        return
     if report.covered_to is not None and report.covered_to > last:
-        number = signed[report.covered_to][0]
+        number = signed[report.covered_to].number
         report.findings.append(
             Finding(
                 "cut",

@@ -65,10 +65,11 @@ def _checkpoint(row: Any) -> Checkpoint:
 
 
 def write_checkpoint(
-    conn: Connection, signer: Signer, *, position: int | None = None
+    conn: Connection, signer: Signer, *, position: int | None = None, retention: bool = False
 ) -> Checkpoint | None:
     """Sign the chain at `position` (default: its head) in the caller's transaction;
-    None when a checkpoint already covers that position."""
+    None when a checkpoint already covers that position. `retention` marks the cut of a
+    retention purge (the entries up to it are about to go)."""
     head = conn.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).one()
     if position is None or position == head.last_id:
         position, head_hash, count = head.last_id, head.last_hash, head.entry_count
@@ -83,11 +84,18 @@ def write_checkpoint(
     covered = conn.execute(
         select(AuditCheckpoint.number).where(AuditCheckpoint.position == position).limit(1)
     ).first()
-    if covered is not None:
+    if covered is not None and not retention:
         return None
     last = conn.execute(select(func.max(AuditCheckpoint.number))).scalar() or 0
     number = last + 1
-    claims = {"checkpoint": number, "position": position, "head": head_hash, "count": count}
+    claims: dict[str, Any] = {
+        "checkpoint": number,
+        "position": position,
+        "head": head_hash,
+        "count": count,
+    }
+    if retention:
+        claims["retention"] = True
     token = signer.sign_statement(claims)
     at = dt.datetime.now(dt.UTC)
     values = {
@@ -150,7 +158,7 @@ class Checkpointer:
 
     def seal(self, conn: Connection, position: int) -> None:
         """Sign the chain at a retention cut, in the purge's transaction."""
-        write_checkpoint(conn, self._signer, position=position)
+        write_checkpoint(conn, self._signer, position=position, retention=True)
 
     def start(self) -> None:
         """Start the background task on the running loop."""

@@ -290,6 +290,19 @@ class TestRetention:
         report = verify_log(engine)
         assert report.ok and report.first_id == 6
 
+    def test_a_purge_of_every_entry_leaves_a_log_that_verifies(self, engine, signer) -> None:
+        _record(engine, 4)
+        assert checkpoint_now(engine, signer) is not None  # an ordinary one at the same place
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+        _sql(engine, "UPDATE audit_log SET at = :old", old=old)
+        audit = AuditLog(engine, HASHER)
+        audit.seal = Checkpointer(engine, signer, seconds=60, entries=1000).seal
+        assert audit.purge(dt.datetime.now(dt.UTC) - dt.timedelta(days=365)) == 4
+        assert verify_log(engine).ok
+        _record(engine, 2)
+        report = verify_log(engine)
+        assert report.ok and (report.first_id, report.last_id) == (5, 6)
+
     def test_entries_cut_without_a_checkpoint_are_named(self, engine) -> None:
         _record(engine, 4)
         _sql(engine, "DELETE FROM audit_log WHERE id <= 2")
