@@ -181,29 +181,22 @@ def open_signer(config: SigningConfig, engine: Engine) -> Signer:
     """
     private = _load_private(config)
     kid = store.current_kid(engine)
-    if kid is not None and kid in private:
-        signer = Signer(config, private, kid)
-    elif kid is None and private:
-        first = next(iter(private.values()))
-        signer = Signer(
-            config,
-            private,
-            store.make_current(engine, first, publish_seconds=config.publish_seconds).kid,
-        )
-    elif config.embedded or (kid is None and config.key_dir is not None):
-        if kid is not None:
-            log.warning("the private half of signing key %s is missing; a new key takes over", kid)
-        key = new_key(config)
-        private[store.kid_of(key)] = key
-        signer = Signer(
-            config,
-            private,
-            store.make_current(engine, key, publish_seconds=config.publish_seconds).kid,
-        )
-    else:
-        raise SigningKeyError(
-            f"the current signing key {kid} is not among the configured private keys "
-            "(AUTOFILL_SIGNING_KEY, AUTOFILL_SIGNING_KEYS_DIR)"
-        )
+    if kid is None or kid not in private:
+        if kid is None and private:
+            chosen = next(iter(private.values()))  # a key the servers were handed
+        elif config.embedded or (kid is None and config.key_dir is not None):
+            if kid is not None:
+                log.warning(
+                    "the private half of signing key %s is missing; a new key takes over", kid
+                )
+            chosen = new_key(config)
+            private[store.kid_of(chosen)] = chosen
+        else:
+            raise SigningKeyError(
+                f"the current signing key {kid} is not among the configured private keys "
+                "(AUTOFILL_SIGNING_KEY, AUTOFILL_SIGNING_KEYS_DIR)"
+            )
+        kid = store.make_current(engine, chosen, publish_seconds=config.publish_seconds).kid
+    signer = Signer(config, private, kid)
     signer.refresh(engine)
     return signer
