@@ -35,6 +35,7 @@ JOSE = "application/jose"
 OFFERED = [JOSE, JSON]
 PLAIN_ACCEPTS = frozenset({"", "*/*", JSON, "application/json, */*", "*/*, application/json"})
 JWKS_PATH = "/.well-known/jwks.json"
+VARY = {"Vary": "Accept"}  # the same URL answers JSON or JWS: caches must tell them apart
 JWK_SET = "application/jwk-set+json"
 JOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -78,15 +79,17 @@ def accepts_jose(request: Request) -> bool:
         chosen = ""
     if not chosen:
         raise NotAcceptable(f"this resource is served as {JSON} or, signed, as {JOSE}")
+    if chosen == JOSE:
+        get_signer(request)  # 503 now, rather than after the release was audited
     return chosen == JOSE
 
 
 def respond(request: Request, principal: Principal, body: bytes, *, jose: bool) -> Response:
     """The answer: the JSON bytes as they are, or signed for the calling key."""
     if not jose:
-        return Response(body, media_type=JSON)
-    signer = get_signer(request)
-    return Response(signer.sign_answer(body, principal.key_id), media_type=JOSE)
+        return Response(body, media_type=JSON, headers=VARY)
+    signed = get_signer(request).sign_answer(body, principal.key_id)
+    return Response(signed, media_type=JOSE, headers=VARY)
 
 
 def get_signer(request: Request) -> Signer:

@@ -121,6 +121,7 @@ class TestSignedRecords:
         plain = signed.get(path, headers=bearer(secret))
         r = signed.get(path, headers={**bearer(secret), "Accept": JOSE})
         assert r.headers["content-type"] == JOSE
+        assert r.headers["vary"] == plain.headers["vary"] == "Accept"
         _, claims = _verify(signed, r.text, key_id)
         assert _answer(claims) == plain.json()
 
@@ -317,3 +318,16 @@ class TestRetention:
             assert min(e["id"] for e in left) == ids[3]
             report = client.get("/v1/audit/verify").json()
             assert report["ok"] is True, report
+
+
+@pytest.mark.skipif(BACKEND == "sqlite", reason="a shared database has no default key")
+def test_a_shared_database_without_a_key_signs_nothing_and_releases_nothing(client) -> None:
+    records.put_family(client)
+    key_id, secret = create_key(client, "registry:read")
+    path = f"/v1/citizens/{records.FATHER}"
+    r = client.get(path, headers={**bearer(secret), "Accept": JOSE})
+    assert r.status_code == 503
+    assert "AUTOFILL_SIGNING_KEYS_DIR" in r.json()["detail"]
+    assert client.get("/v1/audit", params={"key_id": key_id}).json()["items"] == []
+    assert client.get("/.well-known/jwks.json").json() == {"keys": []}
+    assert client.get(path, headers=bearer(secret)).status_code == 200
