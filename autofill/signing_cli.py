@@ -47,12 +47,13 @@ def _setup() -> tuple[Settings, Engine, SigningConfig]:
 
 
 def _when(value: dt.datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
 @signing_app.command("list")
 def list_() -> None:
-    """List the public keys: the current one, those still published, those retired."""
+    """List the public keys: the current one, those still published (retired, until the
+    time shown), those retired and no longer published."""
     settings = Settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -63,15 +64,16 @@ def list_() -> None:
         engine.dispose()
     now = dt.datetime.now(dt.UTC)
     table = Table()
-    table.add_column("kid", no_wrap=True)
-    for column in ("status", "created", "retired", "published until"):
-        table.add_column(column, no_wrap=True)
+    table.add_column("kid", overflow="fold", min_width=22)  # 43 characters: folded if need be
+    table.add_column("status", no_wrap=True, min_width=9)
+    for column in ("created", "published until"):
+        table.add_column(column, no_wrap=True, min_width=16)
     for key in keys:
         status = (
             "current" if key.kid == current else "published" if key.published(now) else "retired"
         )
         until = "" if key.kid == current else _when(key.not_after)
-        table.add_row(key.kid, status, _when(key.created_at), _when(key.retired_at), until)
+        table.add_row(key.kid, status, _when(key.created_at), until)
     console.print(table)
 
 
@@ -99,7 +101,7 @@ def rotate(
         raise typer.Exit(code=2) from exc
     finally:
         engine.dispose()
-    console.print(f"now signing with {info.kid}", highlight=False)
+    console.print(f"now signing with {info.kid}", highlight=False, soft_wrap=True)
 
 
 @audit_app.command("checkpoint")
@@ -120,6 +122,7 @@ def checkpoint() -> None:
             f"checkpoint {written.number}: entry {written.position}, "
             f"{written.entry_count} entries, signed by {written.kid}",
             highlight=False,
+            soft_wrap=True,
         )
     elif newest:
         console.print(f"checkpoint {newest[0].number} already covers entry {newest[0].position}")
@@ -158,7 +161,9 @@ def verify(
     finally:
         engine.dispose()
     for finding in report.findings:
-        console.print(f"[red]{finding.kind}[/red]: {finding.detail}", highlight=False)
+        console.print(
+            f"[red]{finding.kind}[/red]: {finding.detail}", highlight=False, soft_wrap=True
+        )
     covered = (
         "no checkpoint"
         if report.covered_to is None
