@@ -364,3 +364,36 @@ def test_a_second_postgresql_writer_waits_on_the_chain_head(engine) -> None:
         order = conn.execute(text("SELECT subject_hash FROM audit_log ORDER BY id")).scalars()
         assert list(order) == ["first", "second"]
     assert verify_log(engine).ok
+
+
+def test_the_migration_chains_the_entries_already_logged(database_url: str) -> None:
+    from alembic import command
+
+    from autofill.database import alembic_config, migrate
+    from registries.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        cfg = alembic_config(database_url)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0007_audit_subject_index")
+        with engine.begin() as conn:
+            for i, flagged in enumerate([False, True, False], start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_log (id, at, key_id, action, attributes, flagged, "
+                        "purpose) VALUES (:id, :at, 'k1', 'lookup', '[\"*\"]', :flagged, :p)"
+                    ),
+                    {"id": i * 2, "at": dt.datetime.now(dt.UTC), "flagged": flagged, "p": "cũ"},
+                )
+        migrate(engine)
+        report = verify_log(engine)
+        assert report.ok and report.entries == 3
+        _record(engine, 2)
+        with engine.connect() as conn:
+            ids = conn.execute(text("SELECT id FROM audit_log ORDER BY id")).scalars().all()
+        assert ids == [2, 4, 6, 7, 8]
+        assert verify_log(engine).ok
+    finally:
+        engine.dispose()
