@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from autofill.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from autofill.trust.audit_chain import HEAD_ID
@@ -181,5 +181,5 @@ class Checkpointer:
             self._pending = 0
             try:
                 await asyncio.to_thread(checkpoint_now, self._engine, self._signer)
-            except SQLAlchemyError as exc:  # the next round tries again
+            except Exception as exc:  # the task must outlive a bad round: the next one retries
                 log.warning("audit checkpoint not written: %s", type(exc).__name__)
