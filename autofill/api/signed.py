@@ -1,4 +1,4 @@
-"""Signed answers (`Accept: application/jose`), the JWKS, and the signer's start-up step.
+"""Signed answers (`Accept: application/jose`), the JWKS, and the signing service's wiring.
 
 A route that can answer signed asks `accepts_jose(request)` before it releases anything
 (so a 406 never follows an audited release), then answers with `respond(...)`: plain JSON
@@ -8,10 +8,6 @@ by default, or a compact JWS (`Content-Type: application/jose`) whose claims are
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import mimeparse
@@ -24,10 +20,8 @@ from autofill.api.schemas import ProblemDetails
 from autofill.api.state import AppState
 from autofill.errors import NotAcceptable, ServiceUnavailable
 from autofill.trust.access import Principal
-from autofill.trust.checkpoints import Checkpointer
-from autofill.trust.signing import Signer, open_signer, signing_config
-
-log = logging.getLogger(__name__)
+from autofill.trust.signing import Signer
+from autofill.trust.signing_service import Signing
 
 JSON = "application/json"
 JOSE = "application/jose"
@@ -59,15 +53,6 @@ JOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 router = APIRouter(tags=["signing"])
 
 
-@dataclass
-class Signing:
-    """The app's signer and the background work that keeps it and the checkpoints going."""
-
-    signer: Signer | None
-    checkpointer: Checkpointer | None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-
 def accepts_jose(request: Request) -> bool:
     """Whether the answer is to be signed; `NotAcceptable` when Accept allows neither form."""
     accept = request.headers.get("accept", "").strip()
@@ -94,7 +79,7 @@ def respond(request: Request, principal: Principal, body: bytes, *, jose: bool) 
 
 def get_signer(request: Request) -> Signer:
     """The app's signer; 503 when this server has no signing key configured."""
-    signing = request.app.state.services.extras.get("signing")
+    signing = _signing(request)
     if signing is None or signing.signer is None:
         raise ServiceUnavailable(
             "this server signs nothing: configure AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY"
@@ -121,7 +106,7 @@ JWKS_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.get(JWKS_PATH, operation_id="get_jwks", response_class=Response, responses=JWKS_RESPONSES)
 async def jwks(request: Request) -> Response:
     """The public keys answers and checkpoints are signed with (JWK Set, no key needed)."""
-    signing = request.app.state.services.extras.get("signing")
+    signing = _signing(request)
     keys = signing.signer.jwks() if signing is not None and signing.signer is not None else None
     return Response(
         orjson.dumps(keys or {"keys": []}),
@@ -130,53 +115,22 @@ async def jwks(request: Request) -> Response:
     )
 
 
+def _signing(request: Request) -> Signing | None:
+    """The app's signing service (None before start-up)."""
+    return request.app.state.services.extras.get("signing")
+
+
 async def start_signing(state: AppState) -> None:
-    """Start-up step (after trust): the signer, its key poll, the audit checkpoints."""
-    settings = state.settings
-    config = signing_config(settings)
-    if config is None:
-        log.warning(
-            "no signing key configured (AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY): "
-            "answers cannot be signed and the audit log gets no checkpoints"
-        )
-        state.extras["signing"] = Signing(None, None)
-        return
-    # On the loop, not in a thread: nothing else may run before the seal is attached below
-    # (the retention purge's first round waits for the loop).
-    signer = open_signer(config, state.engine)
-    checkpointer = Checkpointer(
-        state.engine,
-        signer,
-        seconds=settings.audit_checkpoint_seconds,
-        entries=settings.audit_checkpoint_entries,
-    )
+    """Start-up step, right after the trust services: the signer, its key poll, and the
+    audit log's checkpoints (see `Signing.open`)."""
     trust = state.extras.get("trust")
-    if trust is not None:
-        trust.audit.on_commit.append(checkpointer.note)
-        trust.audit.seal = checkpointer.seal
-    checkpointer.start()
-    signing = Signing(signer, checkpointer)
-    signing.tasks.append(asyncio.create_task(_follow_rotations(state, signer), name="signing-keys"))
-    state.extras["signing"] = signing
-
-
-async def _follow_rotations(state: AppState, signer: Signer) -> None:
-    while True:
-        await asyncio.sleep(state.settings.signing_poll_seconds)
-        try:
-            await asyncio.to_thread(signer.refresh, state.engine)
-        except Exception as exc:  # the database may be down for a while; the next poll retries
-            log.warning("signing keys not refreshed: %s", type(exc).__name__)
+    state.extras["signing"] = Signing.open(
+        state.settings, state.engine, trust.audit if trust is not None else None
+    )
 
 
 async def stop_signing(state: AppState) -> None:
     """Shut-down step: stop the key poll and the checkpoints."""
     signing: Signing | None = state.extras.pop("signing", None)
-    if signing is None:
-        return
-    for task in signing.tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    if signing.checkpointer is not None:
-        await signing.checkpointer.close()
+    if signing is not None:
+        await signing.close()
