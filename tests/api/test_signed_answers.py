@@ -129,7 +129,15 @@ class TestSignedRecords:
 class TestNegotiation:
     @pytest.mark.parametrize(
         "accept",
-        [None, "*/*", "application/json", "application/*", f"{JOSE};q=0.5, application/json"],
+        [
+            None,
+            "*/*",
+            "application/json",
+            "application/*",
+            "application/json, text/plain, */*",
+            f"{JOSE};q=0.5, application/json",
+            f"{JOSE}, application/json",
+        ],
     )
     def test_plain_json_stays_the_default(self, signed, accept: str | None) -> None:
         headers = {"Accept": accept} if accept else {}
