@@ -99,78 +99,66 @@ class VerifyReport:
 def _check_signatures(
     engine: Engine, checkpoints: list[Checkpoint], report: VerifyReport, exported: list[str]
 ) -> dict[int, Signed]:
-    """Signed positions: position -> (checkpoint number, head hash), from verified claims."""
+    """What the checkpoints (stored and exported) signed, by position; each one that does
+    not verify, or whose stored columns differ from its claims, is a finding."""
     keys = {k.kid: ECKey.import_key(k.jwk) for k in list_keys(engine)}
     signed: dict[int, Signed] = {}
     stored = {cp.number for cp in checkpoints}
     for token in exported:
-        claims = _claims(token, keys)
+        claims, kid, problem = _claims(token, keys)
         if claims is None:
-            report.findings.append(
-                Finding("checkpoint", "an exported checkpoint does not verify against the keys")
-            )
+            report.findings.append(Finding("checkpoint", f"an exported checkpoint: {problem}"))
             continue
-        number = int(claims["checkpoint"])
-        signed[int(claims["position"])] = Signed(
-            number, str(claims["head"]), claims.get("retention") is True
-        )
-        if number not in stored:
+        signed[claims["position"]] = _signed(claims)
+        if claims["checkpoint"] not in stored:
+            number = claims["checkpoint"]
             report.findings.append(
-                Finding(
-                    "checkpoint", f"exported checkpoint {number} is missing here", checkpoint=number
-                )
+                Finding("checkpoint", f"exported checkpoint {number} is missing here", None, number)
             )
     for expected, cp in enumerate(checkpoints, start=1):
         if cp.number != expected and not any(f.kind == "checkpoint" for f in report.findings):
             report.findings.append(
-                Finding("checkpoint", f"checkpoint {expected} is missing", checkpoint=expected)
+                Finding("checkpoint", f"checkpoint {expected} is missing", None, expected)
             )
-        key = keys.get(cp.kid)
-        if key is None:
-            report.findings.append(
-                Finding("checkpoint", f"signed by unknown key {cp.kid}", checkpoint=cp.number)
-            )
+        claims, kid, problem = _claims(cp.jws, keys)
+        if claims is None:
+            report.findings.append(Finding("checkpoint", problem, None, cp.number))
             continue
-        try:
-            parsed = jws.deserialize_compact(cp.jws, key, algorithms=[ALG])
-            claims = orjson.loads(parsed.payload)
-        except Exception:  # joserfc raises several kinds for a bad signature or token
-            report.findings.append(
-                Finding("checkpoint", "its signature does not verify", checkpoint=cp.number)
-            )
-            continue
-        stated = (claims.get("checkpoint"), claims.get("position"), claims.get("head"))
-        if (
-            stated != (cp.number, cp.position, cp.head_hash)
-            or parsed.headers().get("kid") != cp.kid
-        ):
+        stated = (claims["checkpoint"], claims["position"], claims["head"], kid)
+        if stated != (cp.number, cp.position, cp.head_hash, cp.kid):
             report.findings.append(
                 Finding(
-                    "checkpoint",
-                    "its stored columns differ from what it signed",
-                    checkpoint=cp.number,
+                    "checkpoint", "its stored columns differ from what it signed", None, cp.number
                 )
             )
-        if isinstance(claims.get("position"), int) and isinstance(claims.get("head"), str):
-            signed[claims["position"]] = Signed(
-                int(claims.get("checkpoint") or cp.number),
-                claims["head"],
-                claims.get("retention") is True,
-            )
+        signed[claims["position"]] = _signed(claims)
     return signed
 
 
-def _claims(token: str, keys: dict[str, ECKey]) -> dict[str, Any] | None:
-    """The claims of a checkpoint JWS signed by one of the keys, else None."""
+def _signed(claims: dict[str, Any]) -> Signed:
+    return Signed(claims["checkpoint"], claims["head"], claims.get("retention") is True)
+
+
+def _claims(token: str, keys: dict[str, ECKey]) -> tuple[dict[str, Any] | None, str, str]:
+    """A checkpoint JWS's claims and kid, when one of the keys signed it; else None, and
+    what is wrong with it."""
     try:
-        key = keys[jws.extract_compact(token.encode()).headers()["kid"]]
+        kid = str(jws.extract_compact(token.encode()).headers().get("kid"))
+    except Exception:  # joserfc raises several kinds for a malformed token
+        return None, "", "it is not a compact JWS"
+    key = keys.get(kid)
+    if key is None:
+        return None, kid, f"signed by unknown key {kid}"
+    try:
         claims = orjson.loads(jws.deserialize_compact(token, key, algorithms=[ALG]).payload)
-    except Exception:  # joserfc raises several kinds for a bad token; KeyError for a kid
-        return None
+    except Exception:  # ... and for a signature that does not verify
+        return None, kid, "its signature does not verify"
     wanted = {"checkpoint": int, "position": int, "head": str}
-    if not all(isinstance(claims.get(name), kind) for name, kind in wanted.items()):
-        return None
-    return claims
+    if not isinstance(claims, dict) or not all(
+        isinstance(claims.get(name), kind) for name, kind in wanted.items()
+    ):
+        return None, kid, "its claims are not a checkpoint's"
+    return claims, kid, ""
 
 
 def verify_log(

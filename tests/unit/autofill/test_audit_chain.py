@@ -250,10 +250,20 @@ class TestTampering:
                 prev = digest
         assert _kinds(log) == [("changed", 10)]
 
-    def test_a_forged_checkpoint_is_named(self, log) -> None:
-        _sql(log, "UPDATE audit_checkpoints SET jws = jws || 'x'")
-        report = verify_log(log)
-        assert next((f.kind, f.checkpoint) for f in report.findings) == ("checkpoint", 1)
+    @pytest.mark.parametrize(
+        ("statement", "detail"),
+        [
+            ("UPDATE audit_checkpoints SET jws = jws || 'x'", "signature does not verify"),
+            ("UPDATE audit_checkpoints SET jws = 'garbage'", "not a compact JWS"),
+            ("UPDATE audit_checkpoints SET position = 3", "stored columns differ"),
+            ("DELETE FROM signing_keys", "unknown key"),
+            ("UPDATE audit_checkpoints SET number = 2", "checkpoint 1 is missing"),
+        ],
+    )
+    def test_a_forged_or_moved_checkpoint_is_named(self, log, statement, detail) -> None:
+        _sql(log, statement)
+        (first, *_) = verify_log(log).findings
+        assert first.kind == "checkpoint" and detail in first.detail
 
     def test_a_cut_after_the_last_checkpoint_goes_unseen_when_the_head_agrees(self, log) -> None:
         _record(log, 3)
