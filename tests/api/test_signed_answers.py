@@ -165,6 +165,11 @@ class TestNegotiation:
             assert JOSE in r.json()["detail"]
         assert signed.get("/v1/audit", params={"key_id": key_id}).json()["items"] == []
 
+    def test_an_error_stays_a_problem_document(self, signed) -> None:
+        r = signed.get(f"/v1/citizens/{records.NO_SUCH_CITIZEN}", headers={"Accept": JOSE})
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"
+
 
 class TestJwks:
     def test_public_and_without_private_members(self, signed) -> None:
