@@ -67,9 +67,10 @@ class Settings(BaseSettings):
     # the service signs; default http://<host>:<port>.
     issuer: str | None = None
     # Private signing keys, never in the database: a directory of PEM files (embedded
-    # default: beside the SQLite file, the first key generated there) and/or PEM text. With
-    # a shared database neither has a default: without one, nothing is signed.
+    # default: beside the SQLite file, the first key generated there), a PEM file, and/or
+    # PEM text. With a shared database none has a default: without one, nothing is signed.
     signing_keys_dir: Path | None = None
+    signing_key_file: Path | None = None
     signing_key: SecretStr | None = None
     signed_answer_seconds: int = Field(default=300, ge=10, le=24 * 3600)
     # How long a retired key stays in the JWKS, and so the longest lifetime of a signature.

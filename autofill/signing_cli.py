@@ -37,8 +37,8 @@ def _setup() -> tuple[Settings, Engine, SigningConfig]:
     config = signing_config(settings)
     if config is None:
         console.print(
-            "[red]error:[/red] no signing key is configured: set AUTOFILL_SIGNING_KEYS_DIR "
-            "or AUTOFILL_SIGNING_KEY"
+            "[red]error:[/red] no signing key is configured: set AUTOFILL_SIGNING_KEYS_DIR, "
+            "AUTOFILL_SIGNING_KEY_FILE or AUTOFILL_SIGNING_KEY"
         )
         raise typer.Exit(code=2)
     engine = make_engine(settings.database_url)

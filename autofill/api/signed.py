@@ -82,7 +82,8 @@ def get_signer(request: Request) -> Signer:
     signing = _signing(request)
     if signing is None or signing.signer is None:
         raise ServiceUnavailable(
-            "this server signs nothing: configure AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY"
+            "this server signs nothing: configure AUTOFILL_SIGNING_KEYS_DIR, "
+            "AUTOFILL_SIGNING_KEY_FILE or AUTOFILL_SIGNING_KEY"
         )
     return signing.signer
 

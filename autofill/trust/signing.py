@@ -48,22 +48,25 @@ class SigningConfig:
     answer_seconds: int
     publish_seconds: int
     embedded: bool
+    key_file: Path | None = None
 
 
 def signing_config(settings: Settings) -> SigningConfig | None:
     """The signer's settings; None when no private key can be had (a shared database
-    without AUTOFILL_SIGNING_KEY or AUTOFILL_SIGNING_KEYS_DIR: each server generating its
-    own would be an unsafe default)."""
+    without AUTOFILL_SIGNING_KEYS_DIR, _KEY_FILE or _KEY: each server generating its own
+    would be an unsafe default)."""
     key_dir = settings.signing_keys_dir
     if key_dir is None and settings.embedded:
         key_dir = Path(sqlite_path(settings.database_url) + ".signing-keys")
     env_keys = settings.signing_key.get_secret_value() if settings.signing_key else None
-    if key_dir is None and env_keys is None:
+    key_file = settings.signing_key_file
+    if key_dir is None and env_keys is None and key_file is None:
         return None
     return SigningConfig(
         issuer=settings.issuer_url,
         key_dir=key_dir,
         env_keys=env_keys,
+        key_file=key_file,
         answer_seconds=settings.signed_answer_seconds,
         publish_seconds=settings.signing_key_publish_seconds,
         embedded=settings.embedded,
@@ -154,6 +157,8 @@ def _load_private(config: SigningConfig) -> dict[str, ECKey]:
     keys: dict[str, ECKey] = {}
     if config.env_keys:
         keys.update((store.kid_of(k), k) for k in store.parse_private_keys(config.env_keys))
+    if config.key_file is not None:
+        keys.update((store.kid_of(k), k) for k in store.read_key_file(config.key_file))
     if config.key_dir is not None:
         keys.update(KeyDirectory(config.key_dir).load())
     return keys
@@ -194,7 +199,7 @@ def open_signer(config: SigningConfig, engine: Engine) -> Signer:
         else:
             raise SigningKeyError(
                 f"the current signing key {kid} is not among the configured private keys "
-                "(AUTOFILL_SIGNING_KEY, AUTOFILL_SIGNING_KEYS_DIR)"
+                "(AUTOFILL_SIGNING_KEYS_DIR, AUTOFILL_SIGNING_KEY_FILE, AUTOFILL_SIGNING_KEY)"
             )
         kid = store.make_current(engine, chosen, publish_seconds=config.publish_seconds).kid
     signer = Signer(config, private, kid)

@@ -10,8 +10,9 @@ Private keys (EC P-256, for ES256) come from
   mode keeps it beside the SQLite file (`<database>.signing-keys/`) and generates the first
   key there; `autofill signing rotate` adds new ones. A key file readable by anyone but its
   owner is refused;
-* and/or `AUTOFILL_SIGNING_KEY`: one or more PEM private keys in one value (a secret store's
-  environment), for deployments that hand keys to every server.
+* and/or `AUTOFILL_SIGNING_KEY_FILE`, a PEM file (0600) of one or more keys, or
+  `AUTOFILL_SIGNING_KEY`, the PEM text itself (a secret store's environment), for
+  deployments that hand keys to every server.
 The `kid` is the key's RFC 7638 thumbprint, so the same key has the same id everywhere.
 """
 
@@ -89,6 +90,18 @@ def parse_private_keys(text: str) -> list[ECKey]:
     return keys
 
 
+def read_key_file(file: Path) -> list[ECKey]:
+    """The private keys in a PEM file that only its owner may read; `SigningKeyError`
+    when others may, or when it holds no P-256 private key."""
+    mode = file.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SigningKeyError(
+            f"{file} is readable by others (mode {stat.filemode(mode)}); "
+            "chmod 600 it: a signing key must be its owner's alone"
+        )
+    return parse_private_keys(file.read_text())
+
+
 class KeyDirectory:
     """Private keys as PEM files, one per kid, readable by their owner only."""
 
@@ -101,14 +114,7 @@ class KeyDirectory:
             return {}
         keys: dict[str, ECKey] = {}
         for file in sorted(self.path.glob("*.pem")):
-            mode = file.stat().st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise SigningKeyError(
-                    f"{file} is readable by others (mode {stat.filemode(mode)}); "
-                    "chmod 600 it: a signing key must be its owner's alone"
-                )
-            for key in parse_private_keys(file.read_text()):
-                keys[kid_of(key)] = key
+            keys.update((kid_of(key), key) for key in read_key_file(file))
         return keys
 
     def add(self, key: ECKey) -> Path:

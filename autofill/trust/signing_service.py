@@ -41,8 +41,8 @@ class Signing:
         config = signing_config(settings)
         if config is None:
             log.warning(
-                "no signing key configured (AUTOFILL_SIGNING_KEYS_DIR or AUTOFILL_SIGNING_KEY):"
-                " answers cannot be signed and the audit log gets no checkpoints"
+                "no signing key configured (AUTOFILL_SIGNING_KEYS_DIR, _KEY_FILE or _KEY): "
+                "answers cannot be signed and the audit log gets no checkpoints"
             )
             return cls(None, None)
         signer = open_signer(config, engine)

@@ -90,6 +90,26 @@ class TestWhichKeySigns:
         signer = open_signer(_config(tmp_path, env_keys=pem, key_dir=None), engine)
         assert signer.kid == kid_of(key) == signing_keys.current_kid(engine)
 
+    def test_a_key_file_is_read_and_must_be_the_owners_alone(self, engine, tmp_path) -> None:
+        pem = _pem_p256()
+        (key,) = signing_keys.parse_private_keys(pem)
+        file = tmp_path / "signing.pem"
+        file.write_text(pem)
+        file.chmod(0o640)
+        config = SigningConfig(
+            issuer=ISSUER,
+            key_dir=None,
+            env_keys=None,
+            answer_seconds=300,
+            publish_seconds=3600,
+            embedded=False,
+            key_file=file,
+        )
+        with pytest.raises(SigningKeyError, match="readable by others"):
+            open_signer(config, engine)
+        file.chmod(0o600)
+        assert open_signer(config, engine).kid == kid_of(key)
+
     def test_a_shared_server_without_the_current_private_key_refuses_to_start(
         self, engine, tmp_path
     ) -> None:
