@@ -17,9 +17,11 @@ from autofill.api import admin, audit, health, keys, portal, registries, stats, 
 from autofill.api import forms as forms_api
 from autofill.api import metrics as metrics_api
 from autofill.api import prefill as prefill_api
+from autofill.api.audit_trail import router as audit_trail_router
 from autofill.api.errors import install_error_handlers
 from autofill.api.guard import RequestGuard
 from autofill.api.metrics import RequestMetrics
+from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings
 from autofill.container import Portal, Services, Stats
@@ -32,6 +34,7 @@ from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
 from autofill.trust import Trust
+from autofill.trust.signing_service import Signing
 from forms.catalog import load_catalog
 from forms.service import FormStore
 from registries.database import make_engine, make_reader
@@ -76,6 +79,8 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             stores=[portal_keys] if portal_keys else [],
         )
         stack.push_async_callback(trust.close)
+        signing = Signing.open(settings, engine, trust.audit)
+        stack.push_async_callback(signing.close)
         recorder = StatsRecorder(engine)
         recorder.start()
         stack.push_async_callback(recorder.stop)
@@ -106,6 +111,7 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             stats=Stats(recorder, StatsService(engine, recorder)),
             metrics=metrics,
             portal=portal,
+            signing=signing,
         )
 
 
@@ -178,6 +184,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forms_api.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(audit_trail_router)
+    app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
     if settings.should_serve_portal:

@@ -73,11 +73,33 @@ class Settings(BaseSettings):
     enumeration_listing_limit: int = Field(default=2000, ge=1)
     submission_token_ttl_seconds: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
     catalog_dir: Path | None = None
+    # Signed answers and audit checkpoints (docs/signing-and-audit.md). `iss` of everything
+    # the service signs; default http://<host>:<port>.
+    issuer: str | None = None
+    # Private signing keys, never in the database: a directory of PEM files (embedded
+    # default: beside the SQLite file, the first key generated there), a PEM file, and/or
+    # PEM text. With a shared database none has a default: without one, nothing is signed.
+    signing_keys_dir: Path | None = None
+    signing_key_file: Path | None = None
+    signing_key: SecretStr | None = None
+    signed_answer_seconds: int = Field(default=300, ge=10, le=24 * 3600)
+    # How long a retired key stays in the JWKS, and so the longest lifetime of a signature.
+    signing_key_publish_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # How often a worker looks for a rotated key (one indexed row).
+    signing_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+    # A signed checkpoint of the audit chain at least this often, and after this many entries.
+    audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=3600)
+    audit_checkpoint_entries: int = Field(default=1000, ge=1)
 
     @property
     def embedded(self) -> bool:
         """True when running on the embedded SQLite default."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def issuer_url(self) -> str:
+        """The `iss` claim of signed answers and checkpoints."""
+        return self.issuer or f"http://{self.host}:{self.port}"
 
     @property
     def should_seed_demo(self) -> bool:
@@ -104,4 +126,9 @@ class Settings(BaseSettings):
             raise ValueError("AUTOFILL_AUDIT_HASH_KEY must be set when using a shared database")
         if self.audit_hash_key is not None and len(self.audit_hash_key.get_secret_value()) < 32:
             raise ValueError("AUTOFILL_AUDIT_HASH_KEY must be at least 32 characters")
+        if self.signed_answer_seconds > self.signing_key_publish_seconds:
+            raise ValueError(
+                "AUTOFILL_SIGNED_ANSWER_SECONDS must not exceed "
+                "AUTOFILL_SIGNING_KEY_PUBLISH_SECONDS"
+            )
         return self

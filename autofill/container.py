@@ -20,6 +20,7 @@ from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
 from autofill.trust import Trust
+from autofill.trust.signing_service import Signing
 from forms.service import FormStore
 from registries.cache import Cache
 from registries.database import RecordReader
@@ -57,6 +58,7 @@ class Services:
     prefill: PrefillService
     stats: Stats
     metrics: Metrics
+    signing: Signing
     portal: Portal | None = None
     # One HTTP reseed at a time per worker.
     reseed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -8,6 +8,7 @@ AutofillError
  ├── InvalidToken      a submission token that is malformed or forged      (422)
  ├── TokenExpired      a well-formed submission token past its lifetime    (410)
  ├── RateLimited       the key used up its request budget; `retry_after`   (429)
+ ├── NotAcceptable     the Accept header allows none of the answer's forms  (406)
  └── ServiceUnavailable a dependency the request needs is down            (503)
 """
 
@@ -65,6 +66,12 @@ class TokenExpired(AutofillError):
     """A genuine submission token past its lifetime."""
 
     code = "token_expired"
+
+
+class NotAcceptable(AutofillError):
+    """The request's Accept header allows neither JSON nor a signed answer."""
+
+    code = "not_acceptable"
 
 
 class RateLimited(AutofillError):

@@ -1,4 +1,5 @@
-"""Tables of the prefill layer: API keys, the audit log, and the service's own secrets."""
+"""Tables of the prefill layer: API keys, the audit log and its chain, signing keys,
+and the service's own secrets."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ class AuditEntry(Base):
     client: Mapped[str | None] = mapped_column(String(64))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[str | None] = mapped_column(Text)
+    # The hash chain (`autofill.trust.audit_chain`): the previous entry's hash and this one's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
@@ -67,3 +71,42 @@ class ServiceSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AuditChainHead(Base):
+    """The newest entry of the audit hash chain (one row, locked by each writer)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    entry_count: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain's head at one time (`autofill.trust.checkpoints`)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    # Checkpoints are numbered 1, 2, 3...: a missing number is a removed checkpoint.
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    entry_count: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kid: Mapped[str] = mapped_column(String(64))
+    jws: Mapped[str] = mapped_column(Text)
+
+
+class SigningKey(Base):
+    """A public signing key (JWK); the private half never enters the database."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Set when a newer key takes over; published in the JWKS until `not_after`.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    not_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

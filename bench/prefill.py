@@ -16,6 +16,9 @@
   ordinary FastAPI route too, tried first, so this second ratio is the stricter one.
 * Server: started exactly as `python main.py` starts it (`main.serve`: its logging,
   uvicorn's access log on, identifiers masked); the log goes to `bench/out/server.log`.
+* `--jose`: also measure prefill answered signed (`Accept: application/jose`, an ES256 JWS
+  of the same answer), in rounds paired with the plain ones on the same server, and print
+  its rate as a share of plain prefill's: the cost of signing as shipped.
 * Load: wrk, one thread, 32 connections, POST bodies with random subjects from a Lua script;
   one uvicorn worker on port 8102. On SQLite the service keeps records with their parsed
   documents (`registries/changes.py`, valid while the registry's change counter stands
@@ -271,18 +274,24 @@ def pick_subjects(database: Path) -> dict[str, list[str]]:
     return {"warm": ids[:20_000], "cold": ids[20_000:420_000]}
 
 
-def lua(path: str, ids: list[str]) -> Path:
-    """A wrk script posting prefill bodies with random subjects."""
+JOSE = "application/jose"
+
+
+def lua(path: str, ids: list[str], accept: str | None = None) -> Path:
+    """A wrk script posting prefill bodies with random subjects (with an Accept header
+    when given)."""
     bodies = ",\n".join(
         "'"
         + json.dumps({"subjects": {"applicant": i}, "purpose": "Đo hiệu năng"}, ensure_ascii=False)
         + "'"
         for i in ids
     )
-    script = OUT / f"{path.strip('/').replace('/', '_')}_{len(ids)}.lua"
+    suffix = "_jose" if accept == JOSE else ""
+    script = OUT / f"{path.strip('/').replace('/', '_')}_{len(ids)}{suffix}.lua"
+    accept_line = f"wrk.headers['Accept'] = '{accept}'\n" if accept else ""
     script.write_text(
         f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
-        f"wrk.headers['Authorization'] = 'Bearer {KEY}'\n"
+        f"wrk.headers['Authorization'] = 'Bearer {KEY}'\n{accept_line}"
         f"local bodies = {{\n{bodies}\n}}\n"
         "math.randomseed(os.time())\n"
         f"request = function() return wrk.format(nil, '{path}', nil, "
@@ -402,6 +411,24 @@ def check_response(ids: list[str]) -> int:
     return len(body)
 
 
+def check_signed(ids: list[str]) -> int:
+    """One prefill asked for signed must come back as a compact JWS; returns its size."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/v1/forms/bench-20/prefill",
+        data=json.dumps({"subjects": {"applicant": ids[0]}, "purpose": "check"}).encode(),
+        headers={
+            "Authorization": f"Bearer {KEY}",
+            "Content-Type": "application/json",
+            "Accept": JOSE,
+        },
+    )
+    with urllib.request.urlopen(req) as response:
+        assert response.headers["Content-Type"] == JOSE, response.headers["Content-Type"]
+        body = response.read()
+    assert body.count(b".") == 2, body[:80]
+    return len(body)
+
+
 def main() -> None:
     """Seed or reuse the registry, then measure warm and cold against the reference."""
     parser = argparse.ArgumentParser()
@@ -411,6 +438,9 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--no-nice", action="store_true")
+    parser.add_argument(
+        "--jose", action="store_true", help="also measure signed answers (Accept: application/jose)"
+    )
     args = parser.parse_args()
     if args.no_nice:
         NICE.clear()
@@ -440,10 +470,16 @@ def main() -> None:
             # Alternate short rounds and keep the medians: the machine is shared, and drift
             # then hits both sides alike.
             route_lua = lua("/bench/reference-route", subjects[pool][:1000])
-            refs, pres, routes = [], [], []
+            jose_lua = (
+                lua("/v1/forms/bench-20/prefill", subjects[pool], JOSE) if args.jose else None
+            )
+            signed_size = check_signed(subjects[pool]) if args.jose else 0
+            refs, pres, routes, joses = [], [], [], []
             for _ in range(args.rounds):
                 refs.append(wrk(reference_lua, args.duration))
                 pres.append(wrk(prefill_lua, args.duration))
+                if jose_lua is not None:  # right after its plain pair: drift hits both alike
+                    joses.append(wrk(jose_lua, args.duration))
                 if cache:
                     routes.append(wrk(route_lua, args.duration))
             print(f"{mode}: after the rounds, {memo_text()}; {anon_rss(proc.pid)}")
@@ -467,6 +503,14 @@ def main() -> None:
             f"p99 {pre['p99']:.1f} ms | ratio {pre['rps'] / ref['rps']:.0%} "
             f"| non-2xx {pre['non2xx']:.0f}"
         )
+        if joses:
+            jose = median(joses)
+            results[mode]["prefill_jose"] = {**jose, "response_bytes": signed_size}
+            print(
+                f"  signed (Accept: {JOSE}): response {signed_size} B | {jose['rps']:.0f} req/s "
+                f"p50 {jose['p50']:.1f} ms p99 {jose['p99']:.1f} ms | "
+                f"{jose['rps'] / pre['rps']:.0%} of plain prefill | non-2xx {jose['non2xx']:.0f}"
+            )
         if route is not None:
             results[mode]["plain_route"] = route
             print(

@@ -44,6 +44,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.InvalidToken: (422, "Invalid submission token"),
     autofill_errors.TokenExpired: (410, "Submission token expired"),
     autofill_errors.RateLimited: (429, "Too many requests"),
+    autofill_errors.NotAcceptable: (406, "Not acceptable"),
     form_errors.InvalidFormSchema: (422, "Invalid form schema"),
     form_errors.InvalidPrefillRequest: (422, "Invalid prefill request"),
     form_errors.FormNotFound: (404, "Form not found"),

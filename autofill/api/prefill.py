@@ -15,9 +15,9 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from autofill.api.answers import json_answer
 from autofill.api.dependencies import Prefiller
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.signed import JOSE_RESPONSES, accepts_jose, respond
 from autofill.container import Services
 from autofill.prefill.models import PrefillRequest, PrefillResponse
 
@@ -27,7 +27,12 @@ FormId = Annotated[str, Path(max_length=64, description="form id")]
 Version = Annotated[int | None, Query(ge=1, lt=2**31, description="default: the latest")]
 
 
-@router.post("/{form_id}/prefill", operation_id="prefill_form", response_model=PrefillResponse)
+@router.post(
+    "/{form_id}/prefill",
+    operation_id="prefill_form",
+    response_model=PrefillResponse,
+    responses=JOSE_RESPONSES,
+)
 async def prefill(
     form_id: FormId,
     body: PrefillRequest,
@@ -40,5 +45,6 @@ async def prefill(
     # The engine is read from the container here rather than through a second dependency:
     # each one FastAPI solves costs more on this route than the lookup of an attribute.
     services: Services = request.app.state.services
+    jose = accepts_jose(request)  # 406 before anything is released
     result = await services.prefill.prefill(form_id, body, grant=grant, version=version)
-    return json_answer(request, orjson.dumps(result.body()))
+    return respond(request, grant.principal, orjson.dumps(result.body()), jose=jose)

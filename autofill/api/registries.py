@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autofill.api.answers import json_answer
 from autofill.api.dependencies import (
     RegistryDep,
     RegistryLister,
@@ -18,6 +17,7 @@ from autofill.api.dependencies import (
     TrustDep,
 )
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.api.signed import JOSE_RESPONSES, accepts_jose, respond
 from autofill.container import Services
 from autofill.trust import Grant, Trust
 from registries.errors import InvalidQuery, Problem
@@ -75,24 +75,29 @@ def _page(docs: list[bytes], next_cursor: str | None) -> Response:
     "/citizens/{personal_id}",
     operation_id="get_citizen",
     response_model=CitizenRecord,
+    responses=JOSE_RESPONSES,
     tags=["registries"],
 )
 async def get_citizen(personal_id: CitizenKey, request: Request, grant: RegistryReader) -> Response:
-    """One citizen of the population registry (audited)."""
+    """One citizen of the population registry (audited); signed with `Accept: application/jose`."""
+    jose = accepts_jose(request)  # 406 before anything is released
     doc = await _trust(request).releases.read_record(grant, "citizen", personal_id)
-    return json_answer(request, doc)
+    return respond(request, grant.principal, doc, jose=jose)
 
 
 @router.get(
     "/businesses/{code}",
     operation_id="get_business",
     response_model=BusinessRecord,
+    responses=JOSE_RESPONSES,
     tags=["registries"],
 )
 async def get_business(code: BusinessKey, request: Request, grant: RegistryReader) -> Response:
-    """One enterprise, branch or household business (audited, with the people it names)."""
+    """One enterprise, branch or household business (audited, with the people it names);
+    signed with `Accept: application/jose`."""
+    jose = accepts_jose(request)  # 406 before anything is released
     doc = await _trust(request).releases.read_record(grant, "business", code)
-    return json_answer(request, doc)
+    return respond(request, grant.principal, doc, jose=jose)
 
 
 def _search_only(cursor: str | None, **filters: Any) -> None:

@@ -26,12 +26,12 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
@@ -184,6 +184,10 @@ class AuditLog:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.entries = 0
+        # Signed checkpoints (`autofill.trust.checkpoints`): told of each committed batch,
+        # and asked to sign the chain where a retention purge cuts it.
+        self.on_commit: list[Callable[[int], None]] = []
+        self.seal: Callable[[Connection, int], None] | None = None
 
     def start(self) -> None:
         """Start the writer task (on the running loop)."""
@@ -299,6 +303,8 @@ class AuditLog:
         self.batches += 1
         self.entries += len(rows)
         self.metrics.observe_audit_batch(len(rows), time.perf_counter() - started)
+        for hook in self.on_commit:
+            hook(len(rows))
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
@@ -363,9 +369,25 @@ class AuditLog:
         return rows
 
     def purge(self, older_than: dt.datetime) -> int:
-        """Delete entries older than a time (retention); how many went."""
+        """Delete the oldest entries, up to the first one younger than a time (retention);
+        how many went. The cut is a prefix of the chain, signed first by `seal` when a
+        signer runs, so that the chain stays verifiable from that checkpoint."""
         with self._engine.begin() as conn:
-            result = conn.execute(delete(AuditEntry).where(AuditEntry.at < older_than))
+            expired = AuditEntry.at < older_than
+            cut = conn.execute(select(func.max(AuditEntry.id)).where(expired)).scalar()
+            if cut is None:
+                return 0
+            younger = conn.execute(  # an entry out of time order (another worker) stays
+                select(func.min(AuditEntry.id)).where(AuditEntry.id <= cut, ~expired)
+            ).scalar()
+            if younger is not None:
+                below = AuditEntry.id < younger
+                cut = conn.execute(select(func.max(AuditEntry.id)).where(below)).scalar()
+                if cut is None:
+                    return 0
+            if self.seal is not None:
+                self.seal(conn, cut)
+            result = conn.execute(delete(AuditEntry).where(AuditEntry.id <= cut))
             oldest = conn.execute(select(func.min(AuditEntry.id))).scalar()
         if self.subjects is not None and result.rowcount and oldest is not None:
             self.subjects.forget_before(oldest)

@@ -26,6 +26,9 @@ batch like `SET LOCAL` would, without a statement more per batch). Past it the b
 its requests answer 503 with no data, and `probe` (readiness) reports the audit as failing
 until a write could get its lock again.
 
+Both writers append through `autofill.trust.audit_chain`, which links each batch to the
+hash chain in the same transaction.
+
 Rows are tuples in `COLUMNS` order; `timestamp()` gives the `at` value in the form the
 backend stores (SQLAlchemy's text form on SQLite, so its filters keep working).
 """
@@ -44,6 +47,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
 
+from autofill.trust import audit_chain as chain
 from registries.database import CONNECT_TIMEOUT_SECONDS, is_sqlite, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -102,11 +106,6 @@ class AuditWriter(Protocol):
         ...
 
 
-def _insert_sql(mark: str) -> str:
-    marks = ", ".join([mark] * len(COLUMNS))
-    return f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({marks})"
-
-
 class SqliteAuditWriter:
     """Batches into the registry's SQLite file through a connection of its own."""
 
@@ -125,7 +124,6 @@ class SqliteAuditWriter:
         self._checkpoint_seconds = checkpoint_seconds
         self._restart_seconds = restart_seconds
         self._conn: sqlite3.Connection | None = None
-        self._sql = _insert_sql("?")
         self._last_checkpoint = self._last_restart = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
         self.commits = 0
@@ -153,7 +151,7 @@ class SqliteAuditWriter:
         conn.execute(f"PRAGMA busy_timeout={wait_ms}")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(self._sql, rows)
+            chain.append_sqlite(conn, COLUMNS, rows)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -172,7 +170,7 @@ class SqliteAuditWriter:
                     if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                         raise
                     await asyncio.to_thread(self._commit, rows, self._wait_ms)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, chain.ChainBroken) as exc:
             self._drop()
             raise AuditWriteError(str(exc)) from exc
         self.commits += 1
@@ -262,7 +260,6 @@ class PostgresAuditWriter:
         self._conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._wait_ms = int(wait_seconds * 1000)
         self._conn: Any = None
-        self._sql = _insert_sql("%s")
         self.commits = 0
 
     def timestamp(self, at: dt.datetime) -> dt.datetime:
@@ -287,8 +284,8 @@ class PostgresAuditWriter:
                 # The server bounds the wait; this bounds a server that stopped answering.
                 async with asyncio.timeout(self._wait_ms / 1000 + CONNECT_TIMEOUT_SECONDS):
                     async with self._conn.transaction(), self._conn.cursor() as cursor:
-                        await cursor.executemany(self._sql, rows)
-            except (psycopg.Error, OSError, TimeoutError) as exc:
+                        await chain.append_postgres(cursor, COLUMNS, rows)
+            except (psycopg.Error, OSError, TimeoutError, chain.ChainBroken) as exc:
                 await self._drop()
                 # A lost connection is worth one more try; a wait that ran out is not.
                 timed_out = isinstance(exc, (*_postgres_timeouts(), TimeoutError))

@@ -101,7 +101,8 @@ class Trust:
         )
         install_log_redaction(hasher.hash)
         audit.start()
-        await trust.purge_expired()
+        # The first purge runs in the task: by then the signing service (opened next) has
+        # attached the seal a purge signs its cut with.
         trust._tasks.append(asyncio.create_task(trust._purge_periodically(), name="audit-purge"))
         return trust
 
@@ -134,5 +135,5 @@ class Trust:
 
     async def _purge_periodically(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.audit_purge_interval_seconds)
             await self.purge_expired()
+            await asyncio.sleep(self.settings.audit_purge_interval_seconds)

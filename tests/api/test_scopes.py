@@ -32,6 +32,8 @@ EXPECTED = {
     ("DELETE", "/v1/keys/{key_id}"): "admin",
     ("GET", "/v1/audit"): "audit:read",
     ("POST", "/v1/admin/reseed"): "admin",
+    ("GET", "/v1/audit/checkpoints"): "audit:read",
+    ("GET", "/v1/audit/verify"): "admin",
     ("POST", "/v1/forms/{form_id}/verify"): "prefill",
     ("POST", "/v1/forms"): "forms:write",
     ("POST", "/v1/forms/{form_id}/prefill"): "prefill",
