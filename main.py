@@ -20,6 +20,7 @@ from autofill import errors as autofill_errors
 from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
 from autofill.api.guard import RequestGuard
+from autofill.api.openapi import mount_docs
 from autofill.api.problems import pointer, problem
 from autofill.api.state import AppState
 from autofill.api.trust import start_trust, stop_trust
@@ -250,6 +251,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Prefill for Vietnamese online public-service forms from mock national registries",
         lifespan=lifespan,
         telemetry=NO_TELEMETRY,
+        docs_url=None,  # served from local assets by `mount_docs`
+        redoc_url=None,
     )
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, _domain_error)
@@ -276,6 +279,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(verify.router)
     app.include_router(stats.router)
+    mount_docs(app)
     if settings.should_serve_portal:
         portal.mount_portal(app)
     return app
