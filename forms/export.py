@@ -90,6 +90,13 @@ def format_schema() -> dict[str, Any]:
     for owner in ("Prefill", "Column"):
         items = defs[owner]["properties"]["transform"]["items"]
         items["anyOf"][0]["enum"] = transforms
+    subjects = doc["properties"]["subjects"]
+    # At least one root subject: not every subject is reached `from` another.
+    subjects["minProperties"] = 1
+    subjects["not"] = {
+        "additionalProperties": {"required": ["from"], "properties": {"from": {"type": "string"}}}
+    }
+    subjects["description"] = "at least one root subject (one with no `from`)"
     return {
         "$schema": DIALECT,
         "$id": f"{BASE_ID}form-schema",

@@ -8,7 +8,6 @@ invalidate the cache before they return.
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import functools
 import re
@@ -25,6 +24,7 @@ from registries import repository
 from registries.cache import Cache
 from registries.database import RecordReader, SqliteReader
 from registries.errors import (
+    InvalidCursor,
     InvalidRecord,
     Problem,
     RecordConflict,
@@ -42,8 +42,13 @@ _MODELS: dict[str, type[CitizenRecord] | type[BusinessRecord]] = {
     "business": BusinessRecord,
 }
 _KEY_FIELD = {"citizen": "personal_id", "business": "enterprise_code"}
-_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CURSOR_KEY = re.compile(r"[0-9]{10,12}(-[0-9]{3})?")
+# A listing cursor is the key of the last record of the page before, in canonical form:
+# any such key is a position in key order, whether or not a record has it.
+CURSOR_PATTERNS = {
+    "citizen": r"^[0-9]{12}$",
+    "business": r"^[0-9]{10}(?:-[0-9]{3})?$|^[0-9]{12}$",
+}
+_CURSORS = {registry: re.compile(pattern) for registry, pattern in CURSOR_PATTERNS.items()}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -66,23 +71,14 @@ def _problems(exc: ValidationError) -> list[Problem]:
     ]
 
 
-def encode_cursor(key: str) -> str:
-    """An opaque listing cursor."""
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The key behind a cursor; `InvalidRecord` when it is not one of ours."""
-    problems = [Problem("/cursor", "not a cursor of this listing", "invalid_cursor")]
-    if not _CURSOR.fullmatch(cursor):
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
-    try:
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems) from exc
-    if not _CURSOR_KEY.fullmatch(key):
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
-    return key
+def decode_cursor(registry: str, cursor: str) -> str:
+    """The key a listing continues after; `InvalidCursor` when the cursor is not a key of
+    this registry (a personal ID; a tax code for businesses)."""
+    if not _CURSORS[registry].match(cursor):
+        what = "a personal ID" if registry == "citizen" else "a tax code"
+        detail = f"a cursor is the `next_cursor` of the page before: {what}"
+        raise InvalidCursor(detail, problems=[Problem("/cursor", detail, "invalid_cursor")])
+    return cursor
 
 
 class RegistryService:
@@ -182,11 +178,11 @@ class RegistryService:
         self, registry: str, *, cursor: str | None, limit: int
     ) -> tuple[list[bytes], str | None]:
         """A page of documents in identifier order, and the cursor of the next page."""
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(registry, cursor) if cursor else None
         raws = await self._in_thread(self._list, registry, after, limit)
         next_cursor = None
         if len(raws) == limit:
-            next_cursor = encode_cursor(orjson.loads(raws[-1])[_KEY_FIELD[registry]])
+            next_cursor = orjson.loads(raws[-1])[_KEY_FIELD[registry]]
         return [r.encode() for r in raws], next_cursor
 
     async def search_records(self, registry: str, **query: Any) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import asyncio
 from typing import Self
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from autofill.api.dependencies import RegistryWriter, StateDep
 from autofill.api.schemas import PROBLEM_RESPONSES
@@ -21,7 +21,10 @@ MAX_HTTP_BUSINESSES = 50_000
 
 
 class ReseedRequest(BaseModel):
-    """How big a registry to generate, from which seed."""
+    """How big a registry to generate, from which seed (integers only: `"seed": false` is
+    not seed 0)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     citizens: int = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
     businesses: int = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)

@@ -15,9 +15,9 @@ from autofill.api.schemas import PROBLEM_RESPONSES, IsoDateTime
 from autofill.api.trust import get_trust
 from autofill.errors import InvalidRequest, Problem
 from autofill.trust.access import Principal
-from autofill.trust.audit import AuditFilter, decode_cursor
+from autofill.trust.audit import CURSOR_PATTERN, AuditFilter, decode_cursor
 from registries.errors import InvalidIdentifier
-from registries.identifiers import identify
+from registries.identifiers import identify, tax_code_pattern
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 Auditor = Annotated[Principal, Depends(require("audit:read"))]
@@ -63,7 +63,10 @@ async def search_audit(
     form_id: Annotated[str | None, Query(max_length=100)] = None,
     subject: Annotated[
         str | None,
-        Query(max_length=32, description="a personal ID or tax code; hashed before the search"),
+        Query(
+            pattern=tax_code_pattern(),
+            description="a personal ID or tax code; hashed before the search",
+        ),
     ] = None,
     action: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
     since: Annotated[
@@ -71,7 +74,10 @@ async def search_audit(
     ] = None,
     until: Annotated[IsoDateTime | None, Query(description="before this time, ISO 8601")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before"),
+    ] = None,
 ) -> AuditPage:
     """Audit entries matching every filter given, newest first, a page at a time."""
     trust = get_trust(request)

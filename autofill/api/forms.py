@@ -35,6 +35,7 @@ FORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 _FORM_ID = re.compile(FORM_ID_PATTERN)
 FormId = Annotated[str, Path(pattern=FORM_ID_PATTERN, description="form id")]
 Reader = Annotated[Principal, Depends(get_principal)]
+MAX_VERSION = 2**31 - 1  # the store's integer column
 Writer = Annotated[Principal, Depends(require("forms:write"))]
 SCHEMA_BODY = {
     "requestBody": {
@@ -126,7 +127,7 @@ async def list_versions(form_id: FormId, forms: FormsDep, _: Reader) -> Response
 
 @router.get("/{form_id}/versions/{version}", operation_id="get_form_version")
 async def get_version(
-    form_id: FormId, version: Annotated[int, Path(ge=1)], forms: FormsDep, _: Reader
+    form_id: FormId, version: Annotated[int, Path(ge=1, le=MAX_VERSION)], forms: FormsDep, _: Reader
 ) -> Response:
     """One version of a form (versions never change)."""
     return _json(_stored(await forms.get(form_id, version)))
@@ -149,7 +150,7 @@ async def get_json_schema(
     form_id: FormId,
     forms: FormsDep,
     _: Reader,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> Response:
     """The form's data as JSON Schema 2020-12."""
     stored = await forms.get(form_id, version)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
+from pydantic import WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,10 +19,11 @@ from autofill.api.releases import (
     release_results,
 )
 from autofill.api.schemas import PROBLEM_RESPONSES
-from registries.errors import InvalidQuery, Problem
-from registries.identifiers import PersonalId, TaxCode
+from registries.errors import InvalidIdentifier, InvalidQuery, Problem, RecordNotFound
+from registries.identifiers import PersonalId, normalize_tax_code, tax_code_pattern
 from registries.schemas import BusinessRecord, CitizenRecord
 from registries.search import describe_query
+from registries.service import CURSOR_PATTERNS
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
@@ -30,9 +32,33 @@ Limit = Annotated[
     int | None,
     Query(ge=1, le=500, description="page size (50); with `name`, candidates (10, ≤ 50)"),
 ]
-Cursor = Annotated[str | None, Query(max_length=64, description="from the previous page")]
+CitizenCursor = Annotated[
+    str | None,
+    Query(
+        pattern=CURSOR_PATTERNS["citizen"],
+        description="`next_cursor` of the previous page: the personal ID the listing continues "
+        "after (listings only: not with `name`)",
+    ),
+]
+BusinessCursor = Annotated[
+    str | None,
+    Query(
+        pattern=CURSOR_PATTERNS["business"],
+        description="`next_cursor` of the previous page: the tax code the listing continues "
+        "after (listings only: not with `name`)",
+    ),
+]
 CitizenKey = Annotated[PersonalId, Path(description="12-digit personal ID")]
-BusinessKey = Annotated[TaxCode, Path(description="enterprise code / tax code")]
+# The path takes the canonical form; its check digit is checked by `_business_key`.
+BusinessKey = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "pattern": tax_code_pattern()}),
+    Path(
+        description="enterprise code / tax code: 10 digits, a branch's 10 + '-' + 3, or an "
+        "individual's 12-digit personal ID. A code whose check digit is wrong names no "
+        "business: 404 with the expected rule in `errors`.",
+    ),
+]
 Name = Annotated[
     str | None,
     Query(
@@ -48,6 +74,21 @@ Province = Annotated[
     str | None,
     Query(pattern=r"^\d{2}$", description="search filter: current 2-digit province code"),
 ]
+
+
+def _business_key(code: str) -> str:
+    """The canonical tax code; a code that matches the pattern but breaks its check digit
+    cannot be a business's, so it is answered as one that is not there (404)."""
+    try:
+        return normalize_tax_code(code)
+    except InvalidIdentifier as exc:
+        if exc.code != "check_digit":
+            exc.problems = [Problem("/code", exc.detail, exc.code)]
+            raise
+        raise RecordNotFound(
+            f"no business has the code {code}: {exc.detail}",
+            problems=[Problem("/code", exc.detail, exc.code)],
+        ) from None
 
 
 def _json(doc: bytes, status_code: int = 200) -> Response:
@@ -80,7 +121,7 @@ async def get_citizen(
 )
 async def get_business(code: BusinessKey, request: Request, reader: RegistryReader) -> Response:
     """One enterprise, branch or household business (audited)."""
-    return _json(await release_record(request, reader, "business", code))
+    return _json(await release_record(request, reader, "business", _business_key(code)))
 
 
 def _search_only(cursor: str | None, **filters: Any) -> None:
@@ -106,7 +147,7 @@ async def list_citizens(
     registry: RegistryDep,
     reader: RegistryReader,
     limit: Limit = None,
-    cursor: Cursor = None,
+    cursor: CitizenCursor = None,
     name: Name = None,
     birth_date: BirthDate = None,
     birth_year: BirthYear = None,
@@ -138,7 +179,7 @@ async def list_businesses(
     registry: RegistryDep,
     reader: RegistryReader,
     limit: Limit = None,
-    cursor: Cursor = None,
+    cursor: BusinessCursor = None,
     name: Name = None,
     province: Province = None,
 ) -> Any:
@@ -157,8 +198,36 @@ async def list_businesses(
     return _results(name, "business", items)
 
 
-Record = Annotated[dict[str, Any], Body(description="the whole record")]
-Patch = Annotated[dict[str, Any], Body(description="an RFC 7396 JSON merge patch")]
+def _record_body(model: type[CitizenRecord] | type[BusinessRecord]) -> Any:
+    """A PUT body: declared as the record model (the service validates it, with the
+    consistency rules JSON Schema cannot say: the key matches the path, references exist)."""
+    return Annotated[
+        dict[str, Any],
+        Body(description="the whole record"),
+        WithJsonSchema({"$ref": f"#/components/schemas/{model.__name__}"}),
+    ]
+
+
+def _patch_body(model: type[CitizenRecord] | type[BusinessRecord]) -> Any:
+    """A PATCH body: an RFC 7396 merge patch over the record's own members."""
+    return Annotated[
+        dict[str, Any],
+        Body(title=f"{model.__name__}Patch", description="an RFC 7396 JSON merge patch"),
+        WithJsonSchema(
+            {
+                "type": "object",
+                "description": f"an RFC 7396 merge patch of a {model.__name__}: the members to "
+                "change (null removes an optional one); the result must be a valid record",
+                "propertyNames": {"enum": sorted(model.model_fields)},
+            }
+        ),
+    ]
+
+
+CitizenBody = _record_body(CitizenRecord)
+BusinessBody = _record_body(BusinessRecord)
+CitizenPatch = _patch_body(CitizenRecord)
+BusinessPatch = _patch_body(BusinessRecord)
 
 
 @router.put(
@@ -170,7 +239,7 @@ Patch = Annotated[dict[str, Any], Body(description="an RFC 7396 JSON merge patch
 )
 async def put_citizen(
     personal_id: CitizenKey,
-    body: Record,
+    body: CitizenBody,
     request: Request,
     registry: RegistryDep,
     writer: RegistryWriter,
@@ -189,7 +258,7 @@ async def put_citizen(
 )
 async def patch_citizen(
     personal_id: CitizenKey,
-    body: Patch,
+    body: CitizenPatch,
     request: Request,
     registry: RegistryDep,
     writer: RegistryWriter,
@@ -218,9 +287,14 @@ async def delete_citizen(
     tags=["registries"],
 )
 async def put_business(
-    code: BusinessKey, body: Record, request: Request, registry: RegistryDep, writer: RegistryWriter
+    code: BusinessKey,
+    body: BusinessBody,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Create or replace a business (testers)."""
+    code = _business_key(code)
     doc = await registry.replace("business", code, body, create=False)
     return await answer_edit(request, writer, "business", code, doc)
 
@@ -233,9 +307,14 @@ async def put_business(
     tags=["registries"],
 )
 async def patch_business(
-    code: BusinessKey, body: Patch, request: Request, registry: RegistryDep, writer: RegistryWriter
+    code: BusinessKey,
+    body: BusinessPatch,
+    request: Request,
+    registry: RegistryDep,
+    writer: RegistryWriter,
 ) -> Response:
     """Change some attributes of a business (testers)."""
+    code = _business_key(code)
     doc = await registry.patch("business", code, body)
     return await answer_edit(request, writer, "business", code, doc)
 
@@ -245,5 +324,5 @@ async def patch_business(
 )
 async def delete_business(code: BusinessKey, registry: RegistryDep, _: RegistryWriter) -> Response:
     """Remove a business (testers)."""
-    await registry.delete("business", code)
+    await registry.delete("business", _business_key(code))
     return Response(status_code=204)

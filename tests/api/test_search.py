@@ -282,7 +282,7 @@ class TestBadQueries:
             ({"name": "An", "province": "99"}, "/province", "unknown_province"),
             ({"name": "An", "province": "Hà Nội"}, "/province", "string_pattern_mismatch"),
             ({"name": "An", "limit": 51}, "/limit", "out_of_range"),
-            ({"name": "An", "cursor": "MDAx"}, "/cursor", "not_a_listing"),
+            ({"name": "An", "cursor": "001089012345"}, "/cursor", "not_a_listing"),
             ({"birth_year": 1990}, "/birth_year", "needs_name"),
             ({"province": "01"}, "/province", "needs_name"),
         ],
