@@ -198,36 +198,31 @@ async def list_businesses(
     return _results(name, "business", items)
 
 
-def _record_body(model: type[CitizenRecord] | type[BusinessRecord]) -> Any:
+def _record_schema(model: type[CitizenRecord] | type[BusinessRecord]) -> WithJsonSchema:
     """A PUT body: declared as the record model (the service validates it, with the
     consistency rules JSON Schema cannot say: the key matches the path, references exist)."""
-    return Annotated[
-        dict[str, Any],
-        Body(description="the whole record"),
-        WithJsonSchema({"$ref": f"#/components/schemas/{model.__name__}"}),
-    ]
+    return WithJsonSchema({"$ref": f"#/components/schemas/{model.__name__}"})
 
 
-def _patch_body(model: type[CitizenRecord] | type[BusinessRecord]) -> Any:
+def _patch_schema(model: type[CitizenRecord] | type[BusinessRecord]) -> WithJsonSchema:
     """A PATCH body: an RFC 7396 merge patch over the record's own members."""
-    return Annotated[
-        dict[str, Any],
-        Body(title=f"{model.__name__}Patch", description="an RFC 7396 JSON merge patch"),
-        WithJsonSchema(
-            {
-                "type": "object",
-                "description": f"an RFC 7396 merge patch of a {model.__name__}: the members to "
-                "change (null removes an optional one); the result must be a valid record",
-                "propertyNames": {"enum": sorted(model.model_fields)},
-            }
-        ),
-    ]
+    return WithJsonSchema(
+        {
+            "title": f"{model.__name__}Patch",
+            "type": "object",
+            "description": f"an RFC 7396 merge patch of a {model.__name__}: the members to "
+            "change (null removes an optional one); the result must be a valid record",
+            "propertyNames": {"enum": sorted(model.model_fields)},
+        }
+    )
 
 
-CitizenBody = _record_body(CitizenRecord)
-BusinessBody = _record_body(BusinessRecord)
-CitizenPatch = _patch_body(CitizenRecord)
-BusinessPatch = _patch_body(BusinessRecord)
+Record = Body(description="the whole record")
+CitizenBody = Annotated[dict[str, Any], Record, _record_schema(CitizenRecord)]
+BusinessBody = Annotated[dict[str, Any], Record, _record_schema(BusinessRecord)]
+Patch = Body(description="an RFC 7396 JSON merge patch")
+CitizenPatch = Annotated[dict[str, Any], Patch, _patch_schema(CitizenRecord)]
+BusinessPatch = Annotated[dict[str, Any], Patch, _patch_schema(BusinessRecord)]
 
 
 @router.put(
