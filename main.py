@@ -279,7 +279,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(verify.router)
     app.include_router(stats.router)
-    mount_docs(app)
+    mount_docs(app, settings)
     if settings.should_serve_portal:
         portal.mount_portal(app)
     return app

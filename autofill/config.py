@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     demo_seed: int = 2019
     # Testers may reseed over HTTP; a deployment that must never be wiped turns this off.
     allow_reseed: bool = True
+    # The largest registry a reseed over HTTP may generate (the OpenAPI document says them).
+    reseed_max_citizens: int = Field(default=200_000, ge=100, le=200_000)
+    reseed_max_businesses: int = Field(default=50_000, ge=0, le=50_000)
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
     # Embedded mode: how much of the SQLite file each worker keeps mapped, so that the

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Self
+from typing import Any, Self
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from autofill.api.dependencies import RegistryWriter, StateDep
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.config import Settings
+from autofill.errors import InvalidRequest, Problem
 from registries.errors import ReseedDisabled
 from seed import seed_registry
 
@@ -24,7 +26,16 @@ class ReseedRequest(BaseModel):
     """How big a registry to generate, from which seed (integers only: `"seed": false` is
     not seed 0)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        # The rule of `_people_for_businesses`, for clients: fewer than 100 citizens, no
+        # businesses (left out, businesses are 300).
+        json_schema_extra={
+            "if": {"required": ["citizens"], "properties": {"citizens": {"maximum": 99}}},
+            "then": {"required": ["businesses"], "properties": {"businesses": {"maximum": 0}}},
+        },
+    )
 
     citizens: int = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
     businesses: int = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)
@@ -47,18 +58,50 @@ class ReseedReport(BaseModel):
     seconds: float
 
 
+def document_limits(document: dict[str, Any], settings: Settings) -> None:
+    """Write this deployment's reseed limits into the OpenAPI document."""
+    properties = document["components"]["schemas"]["ReseedRequest"]["properties"]
+    for name, cap in _caps(settings).items():
+        properties[name]["maximum"] = cap
+        properties[name]["default"] = min(properties[name]["default"], cap)
+
+
+def _caps(settings: Settings) -> dict[str, int]:
+    return {
+        "citizens": settings.reseed_max_citizens,
+        "businesses": settings.reseed_max_businesses,
+    }
+
+
+def _sizes(body: ReseedRequest, settings: Settings) -> dict[str, int]:
+    """The sizes asked for, defaults lowered to the deployment's caps; 422 above a cap."""
+    sizes: dict[str, int] = {}
+    problems = []
+    for name, cap in _caps(settings).items():
+        size = getattr(body, name)
+        if name not in body.model_fields_set:
+            size = min(size, cap)
+        elif size > cap:
+            problems.append(Problem(f"/{name}", f"at most {cap} on this deployment", "too_large"))
+        sizes[name] = size
+    if problems:
+        raise InvalidRequest(problems[0].detail, problems=problems)
+    return sizes
+
+
 @router.post("/reseed", operation_id="reseed_registry", response_model=ReseedReport)
 async def reseed(body: ReseedRequest, state: StateDep, _: RegistryWriter) -> ReseedReport:
     """Replace the whole registry with personas plus a freshly generated one."""
     if not state.settings.allow_reseed:
         raise ReseedDisabled("reseeding over HTTP is turned off for this deployment")
+    sizes = _sizes(body, state.settings)
     lock = state.extras.setdefault("reseed_lock", asyncio.Lock())
     async with lock:
         report = await asyncio.to_thread(
             seed_registry,
             state.settings.database_url,
-            citizens=body.citizens,
-            businesses=body.businesses,
+            citizens=sizes["citizens"],
+            businesses=sizes["businesses"],
             seed=body.seed,
             reset=True,
         )

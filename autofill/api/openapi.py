@@ -22,6 +22,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from autofill.api import admin
+from autofill.config import Settings
+
 ASSETS_URL = "/docs-assets"
 BEARER_SCHEME = "bearer"
 SECURITY_SCHEMES = {
@@ -56,15 +59,17 @@ def declare_security(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def mount_docs(app: FastAPI) -> None:
+def mount_docs(app: FastAPI, settings: Settings) -> None:
     """Serve `/docs`, its OAuth2 redirect page and `/redoc` from local assets, and make
-    `app.openapi()` declare bearer security. Build the app with `docs_url=None,
-    redoc_url=None` so FastAPI's CDN pages are not served."""
+    `app.openapi()` declare bearer security and this deployment's limits. Build the app
+    with `docs_url=None, redoc_url=None` so FastAPI's CDN pages are not served."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = declare_security(build())
+            document = declare_security(build())
+            admin.document_limits(document, settings)
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
