@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forms.compiled import FIELD_TYPES
-from forms.schemas import Column, FormField, FormSchema
+from forms.schemas import KEY_PATTERN, Column, FormField, FormSchema
 from forms.transforms import TRANSFORMS
 from forms.vocabulary import REGISTRIES
 
@@ -97,6 +97,12 @@ def format_schema() -> dict[str, Any]:
         "additionalProperties": {"required": ["from"], "properties": {"from": {"type": "string"}}}
     }
     subjects["description"] = "at least one root subject (one with no `from`)"
+    subjects["propertyNames"] = {"pattern": KEY_PATTERN}
+    # A subject names its registry (a root) or the attribute it is reached from (chained).
+    defs["Subject"]["anyOf"] = [
+        {"required": ["registry"], "properties": {"registry": {"type": "string"}}},
+        {"required": ["from"], "properties": {"from": {"type": "string"}}},
+    ]
     return {
         "$schema": DIALECT,
         "$id": f"{BASE_ID}form-schema",

@@ -23,7 +23,8 @@ MAX_SCHEMA_BYTES = 512_000
 FormId = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$"), Field(examples=["ct01"])
 ]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]
 AttributePath = Annotated[

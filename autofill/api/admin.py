@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from autofill.api.dependencies import RegistryWriter, StateDep
 from autofill.api.schemas import PROBLEM_RESPONSES
@@ -22,13 +22,24 @@ MAX_HTTP_CITIZENS = 200_000
 MAX_HTTP_BUSINESSES = 50_000
 
 
+def _json_integer(value: Any) -> Any:
+    """An integer as JSON Schema counts them: 3000 or 3000.0, never true, "3000" or 2.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("an integer is required")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("an integer is required")
+    return int(value)
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+
+
 class ReseedRequest(BaseModel):
     """How big a registry to generate, from which seed (integers only: `"seed": false` is
     not seed 0)."""
 
     model_config = ConfigDict(
         extra="forbid",
-        strict=True,
         # The rule of `_people_for_businesses`, for clients: fewer than 100 citizens, no
         # businesses (left out, businesses are 300).
         json_schema_extra={
@@ -37,9 +48,9 @@ class ReseedRequest(BaseModel):
         },
     )
 
-    citizens: int = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
-    businesses: int = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    citizens: JsonInt = Field(3_000, ge=0, le=MAX_HTTP_CITIZENS)
+    businesses: JsonInt = Field(300, ge=0, le=MAX_HTTP_BUSINESSES)
+    seed: JsonInt = Field(0, ge=0, le=2**31 - 1)
 
     @model_validator(mode="after")
     def _people_for_businesses(self) -> Self:

@@ -24,6 +24,7 @@ from registries.identifiers import PersonalId, normalize_tax_code, tax_code_patt
 from registries.schemas import BusinessRecord, CitizenRecord
 from registries.search import describe_query
 from registries.service import CURSOR_PATTERNS
+from registries.units import provinces
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
@@ -72,7 +73,11 @@ BirthDate = Annotated[dt.date | None, Query(description="search filter: exact bi
 BirthYear = Annotated[int | None, Query(ge=1900, le=2100, description="search filter")]
 Province = Annotated[
     str | None,
-    Query(pattern=r"^\d{2}$", description="search filter: current 2-digit province code"),
+    Query(
+        pattern=r"^\d{2}$",
+        json_schema_extra={"enum": sorted(provinces())},
+        description="search filter: current 2-digit province code",
+    ),
 ]
 
 

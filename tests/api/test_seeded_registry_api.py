@@ -90,7 +90,7 @@ class TestReseed:
         assert r.status_code == 422
 
     def test_reseed_takes_integers_only(self, seeded_client) -> None:
-        for body in ({"seed": False}, {"citizens": 150.0}, {"citizens": "150"}, {"size": 1}):
+        for body in ({"seed": False}, {"citizens": 150.5}, {"citizens": "150"}, {"size": 1}):
             r = seeded_client.post("/v1/admin/reseed", json=body)
             assert r.status_code == 422, body
             assert r.headers["content-type"] == PROBLEM
