@@ -93,9 +93,6 @@ def format_schema() -> dict[str, Any]:
     subjects = doc["properties"]["subjects"]
     # At least one root subject: not every subject is reached `from` another.
     subjects["minProperties"] = 1
-    subjects["not"] = {
-        "additionalProperties": {"required": ["from"], "properties": {"from": {"type": "string"}}}
-    }
     subjects["description"] = "at least one root subject (one with no `from`)"
     subjects["propertyNames"] = {"pattern": KEY_PATTERN}
     # A subject names its registry (a root) or the attribute it is reached from (chained).

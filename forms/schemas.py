@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 MAX_FIELDS = 300
 MAX_COLUMNS = 40
@@ -57,7 +57,7 @@ class Prefill(_Part):
 
     from_: AttributePath = Field(alias="from")
     transform: list[TransformStep] = Field(default_factory=list, max_length=MAX_TRANSFORMS)
-    locked: bool | None = Field(
+    locked: StrictBool | None = Field(
         None, description="registry values are locked (read-only) unless this says false"
     )
 
@@ -77,7 +77,7 @@ class Column(_Part):
     label: Label
     label_en: Label | None = None
     type: Name = "text"
-    required: bool = False
+    required: StrictBool = False
     options: list[Option] | None = Field(None, max_length=MAX_OPTIONS)
     from_: AttributePath | None = Field(
         None, alias="from", description="path inside an element; '.' for the element itself"
@@ -92,7 +92,7 @@ class FormField(_Part):
     label: Label
     label_en: Label | None = None
     type: Name = "text"
-    required: bool = False
+    required: StrictBool = False
     section: Key | None = None
     help: Annotated[str, StringConstraints(max_length=1000)] | None = None
     options: list[Option] | None = Field(None, max_length=MAX_OPTIONS)
@@ -115,7 +115,7 @@ class Subject(_Part):
     registry: Name | None = Field(None, description="citizen or business")
     from_: AttributePath | None = Field(None, alias="from")
     label: Label | None = None
-    optional: bool = Field(
+    optional: StrictBool = Field(
         False, description="a root subject the caller may leave out (its fields not_applicable)"
     )
 

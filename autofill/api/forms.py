@@ -97,7 +97,13 @@ async def suggest(request: Request, _: Reader, limit: int = Query(3, ge=1, le=10
     return _json(suggest_mappings(await _document(request), limit=limit))
 
 
-@router.post("", operation_id="register_form", status_code=201, openapi_extra=SCHEMA_BODY)
+@router.post(
+    "",
+    operation_id="register_form",
+    status_code=201,
+    openapi_extra=SCHEMA_BODY,
+    responses={200: {"description": "the schema is the latest version already: that version"}},
+)
 async def register_form(request: Request, forms: FormsDep, principal: Writer) -> Response:
     """Register a schema: version 1 of a new id, or the next version (201); a schema
     identical to the latest version returns that version (200)."""
