@@ -78,18 +78,21 @@ def data_schema(schema: FormSchema) -> dict[str, Any]:
     }
 
 
-def format_schema() -> dict[str, Any]:
-    """The JSON Schema of the form-schema format, with the closed lists spelt out."""
+def format_schema(*, draft: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the form-schema format, with the closed lists spelt out. A `draft`
+    (what `suggest` reads) may still name field types and transforms that do not exist:
+    registration checks those."""
     doc = FormSchema.model_json_schema(by_alias=True, mode="validation")
     defs = doc["$defs"]
     transforms = sorted(TRANSFORMS)
-    defs["FormField"]["properties"]["type"]["enum"] = list(FIELD_TYPES)
-    defs["Column"]["properties"]["type"]["enum"] = [t for t in FIELD_TYPES if t != "list"]
-    defs["TransformCall"]["properties"]["name"]["enum"] = transforms
     defs["Subject"]["properties"]["registry"]["anyOf"][0]["enum"] = list(REGISTRIES)
-    for owner in ("Prefill", "Column"):
-        items = defs[owner]["properties"]["transform"]["items"]
-        items["anyOf"][0]["enum"] = transforms
+    if not draft:
+        defs["FormField"]["properties"]["type"]["enum"] = list(FIELD_TYPES)
+        defs["Column"]["properties"]["type"]["enum"] = [t for t in FIELD_TYPES if t != "list"]
+        defs["TransformCall"]["properties"]["name"]["enum"] = transforms
+        for owner in ("Prefill", "Column"):
+            items = defs[owner]["properties"]["transform"]["items"]
+            items["anyOf"][0]["enum"] = transforms
     subjects = doc["properties"]["subjects"]
     # At least one root subject: not every subject is reached `from` another.
     subjects["minProperties"] = 1

@@ -45,6 +45,14 @@ SCHEMA_BODY = {
 }
 
 
+DRAFT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": inline_schema(format_schema(draft=True))}},
+    }
+}
+
+
 async def get_forms(request: Request) -> FormStore:
     """The form store."""
     return request.app.state.services.extras["forms"]
@@ -91,7 +99,7 @@ async def get_form_format(_: Reader) -> Response:
     return _json(format_schema())
 
 
-@router.post("/suggest", operation_id="suggest_form_mappings", openapi_extra=SCHEMA_BODY)
+@router.post("/suggest", operation_id="suggest_form_mappings", openapi_extra=DRAFT_BODY)
 async def suggest(request: Request, _: Reader, limit: int = Query(3, ge=1, le=10)) -> Response:
     """Registry attributes for fields that have no prefill mapping, ranked by score."""
     return _json(suggest_mappings(await _document(request), limit=limit))
