@@ -25,7 +25,7 @@ from forms.paths import PathError, Resolved, getter, resolve, split
 from forms.schemas import Column, FormField, FormSchema, Prefill, TransformStep
 from forms.subjects import SubjectChecks, esc, nearest
 from forms.transforms import TRANSFORMS, bind, chain
-from forms.vocabulary import VType, code_values
+from forms.vocabulary import VType, code_values, vocabulary
 
 # The transform that usually turns a value of one kind into what a field holds.
 FIXES = {
@@ -159,10 +159,13 @@ class SchemaChecker(SubjectChecks):
                 "unknown_subject",
                 nearest(name, tuple(self.schema.subjects)),
             )
+            self._transforms(f"{ptr}/transform", p.transform, None)
             return None
         subject = self.subjects.get(name)
         if subject is None:
-            return None  # the subject's own problem is reported already
+            # The subject's own problem is reported already; the transforms still are.
+            self._transforms(f"{ptr}/transform", p.transform, None)
+            return None
         try:
             r = resolve(subject.registry, "", parts[1:])
         except PathError as exc:
@@ -172,6 +175,7 @@ class SchemaChecker(SubjectChecks):
                 exc.code,
                 f"{name}.{exc.suggestion}" if exc.suggestion else None,
             )
+            self._transforms(f"{ptr}/transform", p.transform, None)
             return None
         steps = self._transforms(f"{ptr}/transform", p.transform, r.type)
         if steps is None:
@@ -180,8 +184,11 @@ class SchemaChecker(SubjectChecks):
         return subject, r, out, pipe
 
     def _transforms(
-        self, ptr: str, steps: list[TransformStep], vtype: VType
+        self, ptr: str, steps: list[TransformStep], vtype: VType | None
     ) -> tuple[VType, Fn | None] | None:
+        """Check a transform chain against the value it receives; with `vtype` None (the
+        source path is wrong), check only the names and arguments, so that every problem
+        of the field is listed at once."""
         fns: list[Fn] = []
         ok = True
         for k, step in enumerate(steps):
@@ -221,7 +228,7 @@ class SchemaChecker(SubjectChecks):
                         "invalid_argument",
                     )
                     ok = False
-            if not ok:
+            if not ok or vtype is None:
                 continue
             if t.whole_list and not vtype.many:
                 self.add(
@@ -243,7 +250,7 @@ class SchemaChecker(SubjectChecks):
                 continue
             fns.append(bind(t, args, vtype))
             vtype = t.output(vtype)
-        return (vtype, chain(fns)) if ok else None
+        return (vtype, chain(fns)) if ok and vtype is not None else None
 
     def _fits(self, ptr: str, f: FormField | Column, out: VType, source: str) -> None:
         if out.many:
@@ -256,12 +263,16 @@ class SchemaChecker(SubjectChecks):
             )
             return
         if out.kind not in FIELD_HOLDS[f.type]:
-            self.add(
-                f"{ptr}/from",
-                f"a {f.type} field cannot hold {out.describe()} from '{source}'",
-                "field_type_mismatch",
-                FIXES.get(out.kind),
-            )
+            what = "an object" if out.kind == "object" else out.describe()
+            detail = f"a {f.type} field cannot hold {what} from '{source}'"
+            suggestion = FIXES.get(out.kind)
+            parts = self._parts(f, source) if out.kind == "object" else []
+            if parts:
+                suggestion = parts[0]
+                detail += f": read one of its parts ({', '.join(parts)})"
+                if any(part.endswith(".code") for part in parts):
+                    detail += ", or its code with a 'label' transform"
+            self.add(f"{ptr}/from", detail, "field_type_mismatch", suggestion)
             return
         if f.type == "select" and out.codes and f.options:
             have = {o.value for o in f.options}
@@ -272,6 +283,26 @@ class SchemaChecker(SubjectChecks):
                     f"the options miss values the registry uses: {', '.join(lost)}",
                     "options_incomplete",
                 )
+
+    def _parts(self, f: FormField | Column, source: str) -> list[str]:
+        """The scalar members of the object `source` names that the field could hold,
+        written as paths the author can paste (names before codes)."""
+        subject = self.subjects.get(source.split(".", 1)[0])
+        if subject is None or "." not in source:
+            return []
+        try:
+            canonical = resolve(subject.registry, "", split(source)[1:]).canonical
+        except PathError:
+            return []
+        found = []
+        for path, attribute in vocabulary(subject.registry).items():
+            child = path.removeprefix(canonical + ".")
+            if child == path or "." in child or attribute.type.many:
+                continue
+            if attribute.type.kind in FIELD_HOLDS[f.type] or attribute.type.kind == "code":
+                found.append(f"{source}.{child}")
+        preferred = ("name", "full_name", "text")
+        return sorted(found, key=lambda p: (p.rsplit(".", 1)[1] not in preferred, p))
 
     def _columns(
         self, ptr: str, f: FormField, registry: str, r: Resolved, element: VType
@@ -311,13 +342,80 @@ class SchemaChecker(SubjectChecks):
         return tuple(out)
 
 
-def structural_problems(exc: ValidationError) -> list[FormProblem]:
-    """Pydantic's errors as located problems."""
-    out = []
+def structural_problems(exc: ValidationError, document: Any) -> list[FormProblem]:
+    """Pydantic's errors as located problems, with pointers into the author's document only.
+
+    Pydantic locates an error inside its own models too: a union member
+    (`constrained-str`, `TransformCall`), a validator (`function-after[…]`), a key
+    (`[key]`). Those steps are dropped by walking the document along the location; where a
+    value failed every member of a union, one problem says what the place takes."""
+    out: list[FormProblem] = []
+    unions: set[str] = set()
     for err in exc.errors():
-        ptr = "".join(f"/{esc(str(p))}" for p in err["loc"] if not str(p).startswith("function-"))
-        out.append(FormProblem(ptr, err["msg"], err["type"]))
+        steps, node, through_union = _document_steps(err, document)
+        ptr = "".join(f"/{esc(str(p))}" for p in steps)
+        if through_union:
+            if ptr in unions:
+                continue
+            unions.add(ptr)
+            out.append(_union_problem(ptr, node, err))
+            continue
+        detail = err["msg"]
+        if "[key]" in err["loc"]:
+            detail = f"the name '{steps[-1]}': {detail}" if steps else detail
+        out.append(FormProblem(ptr, detail, err["type"]))
     return out
+
+
+def _document_steps(err: Any, document: Any) -> tuple[list[str | int], Any, bool]:
+    """The part of an error's location that lies in the document, the value there, and
+    whether the location went into a member of a union (the place the union sits is then
+    where the problem is)."""
+    loc = list(err["loc"])
+    steps: list[str | int] = []
+    node = document
+    for i, part in enumerate(loc):
+        inside = (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if inside:
+            steps.append(part)
+            node = node[part]  # type: ignore[index]
+        elif i == len(loc) - 1 and err["type"] == "missing" and isinstance(part, str):
+            steps.append(part)  # where the missing member belongs
+            node = None
+        elif part != "[key]" and not str(part).startswith("function-"):
+            return steps, node, True  # `constrained-str`, `TransformCall`: a union's member
+    return steps, node, False
+
+
+def _union_problem(ptr: str, value: Any, err: Any) -> FormProblem:
+    """One problem for a value that fits none of the shapes a place takes."""
+    if "/transform/" in ptr:
+        detail = (
+            "a transform is a name such as 'upper', or "
+            '{"name": "join", "args": {"sep": ", "}} for one with arguments'
+        )
+        suggestion = None
+        if isinstance(value, dict) and "name" not in value and len(value) == 1:
+            [(name, arg)] = value.items()
+            transform = TRANSFORMS.get(name)
+            if transform is not None:
+                suggestion = name
+                params = ", ".join(
+                    f"{key} ({' '.join(map(repr, p.choices)) or p.type.__name__})"
+                    for key, p in transform.params.items()
+                )
+                detail += f"; '{name}' takes " + (params or "no arguments")
+                fits = [
+                    key
+                    for key, p in transform.params.items()
+                    if isinstance(arg, p.type) and (not p.choices or arg in p.choices)
+                ]
+                if len(fits) == 1:
+                    suggestion = orjson.dumps({"name": name, "args": {fits[0]: arg}}).decode()
+        return FormProblem(ptr, detail, "invalid_transform", suggestion)
+    return FormProblem(ptr, err["msg"], err["type"])
 
 
 def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm:
@@ -330,7 +428,7 @@ def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm
     try:
         schema = FormSchema.model_validate(document)
     except ValidationError as exc:
-        problems = structural_problems(exc)
+        problems = structural_problems(exc, document)
         raise InvalidFormSchema(
             f"the schema has {len(problems)} problem(s)", problems=problems
         ) from None
