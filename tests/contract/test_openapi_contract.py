@@ -7,8 +7,9 @@ Every check includes `positive_data_acceptance` (a request the document calls va
 not refused) and `negative_data_rejection` (one it calls invalid is refused), so the
 document must say what the server enforces. `schemathesis.toml` beside this file names the
 few operations whose remaining rules JSON Schema cannot state (rules across parameters,
-a record's consistency with the registry), where a 422 is also accepted. Bounded: reseeds are capped to the demo's
-small size, examples per operation and the time budget are fixed, and the seed is fixed.
+a record's consistency with the registry), where a 422 is also accepted. Bounded: reseeds
+are capped to the demo's small size, examples per operation and the time budget are fixed,
+and the seed is fixed.
 """
 
 from __future__ import annotations
