@@ -65,8 +65,9 @@ Name = Annotated[
     Query(
         min_length=1,
         max_length=200,
-        description="search by name: accents, tone placement, case, word order and one "
-        "mistyped letter do not matter; without it the route lists records",
+        description="search by name (at least one letter): accents, tone placement, case, "
+        "word order and one mistyped letter do not matter; without it the route lists "
+        "records",
     ),
 ]
 BirthDate = Annotated[dt.date | None, Query(description="search filter: exact birth date")]
@@ -142,6 +143,26 @@ def _search_only(cursor: str | None, **filters: Any) -> None:
         raise InvalidQuery(problems[0].detail, problems=problems)
 
 
+def _letters_needed(name: str, registry: str) -> None:
+    """A name with no letter is refused here with a hint at what it looks like: people
+    paste an ID or a tax code into the search box (the search itself refuses it too)."""
+    if any(character.isalpha() for character in name):
+        return
+    digits = "".join(c for c in name if c.isdigit())
+    detail = "a name search needs at least one letter"
+    if len(digits) == 12 and registry == "citizen":
+        detail += "; this looks like a personal ID: GET /v1/citizens/{personal_id}"
+    elif len(digits) == 12:
+        detail += (
+            "; this looks like an individual's tax code (a personal ID): GET /v1/businesses/{code}"
+        )
+    elif len(digits) in (10, 13):
+        detail += "; this looks like a tax code: GET /v1/businesses/{code}"
+    elif len(digits) == 4 and registry == "citizen":
+        detail += f"; for people born in {digits}, add birth_year={digits} to a name search"
+    raise InvalidQuery(detail, problems=[Problem("/name", detail, "no_letters")])
+
+
 def _results(name: str, registry: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "query": describe_query(name, registry)}
 
@@ -166,6 +187,7 @@ async def list_citizens(
         await release_page(request, reader, "citizen", docs)
         return _page(docs, next_cursor)
     _search_only(cursor)
+    _letters_needed(name, "citizen")
     items = await registry.search_records(
         "citizen",
         name=name,
@@ -196,6 +218,7 @@ async def list_businesses(
         await release_page(request, reader, "business", docs)
         return _page(docs, next_cursor)
     _search_only(cursor)
+    _letters_needed(name, "business")
     items = await registry.search_records(
         "business", name=name, province=province, limit=limit or 10
     )
