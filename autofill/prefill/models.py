@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from autofill.trust.access import Principal
 
 MAX_PURPOSE = 300
-RESERVED = frozenset({"form", "fields", "coverage", "subjects"})
+RESERVED = frozenset({"form", "fields", "coverage", "subjects", "warnings"})
 
 
 class PrefillRequest(BaseModel):
@@ -93,6 +93,8 @@ class PrefillResult:
     filled_by_registry: dict[str, int] = field(default_factory=dict)
     # The values of filled fields the user may not change (the submission token's).
     locked: dict[str, Any] = field(default_factory=dict)
+    # What the person using the form should know about its subjects (`prefill.warnings`).
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -106,6 +108,7 @@ class PrefillResult:
             "fields": self.fields,
             "coverage": self.coverage,
             "subjects": self.subjects,
+            "warnings": self.warnings,
             **self.extra,
         }
 

@@ -32,6 +32,7 @@ from autofill.prefill.models import (
     Release,
     SubjectRef,
 )
+from autofill.prefill.warnings import subject_warnings
 from autofill.trust.access import Principal
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
@@ -108,6 +109,7 @@ class PrefillService:
             _check_values(form, request.values)
         docs, refs = await self._resolve(form, ids)
         result, released = self._fill(form, docs, refs, request)
+        result.warnings = subject_warnings(docs, {n: form.subjects[n].registry for n in docs})
         if observers:
             context = PrefillContext(
                 principal,
