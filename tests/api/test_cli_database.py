@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from autofill.cli import app
 from autofill.cli_database import shown_url
 from forms.catalog import catalog_files
+from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY
 
 runner = CliRunner()
 
@@ -61,14 +62,22 @@ def test_a_database_with_no_tables_is_not_read_either(tmp_path: Path) -> None:
     assert "is empty" in run.stderr
 
 
-def test_commands_announce_the_database_and_keep_ids_whole(database_url, monkeypatch) -> None:
+@pytest.fixture
+def env(database_url: str, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AUTOFILL_DATABASE_URL", database_url)
+    monkeypatch.setenv("AUTOFILL_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("AUTOFILL_AUDIT_HASH_KEY", AUDIT_HASH_KEY)
+    return database_url
+
+
+def test_commands_announce_the_database_and_keep_ids_whole(env: str) -> None:
+    banner = f"database: {shown_url(env)}\n"
     loaded = runner.invoke(app, ["forms", "load"])
     assert loaded.exit_code == 0, loaded.output
-    assert loaded.stderr.startswith("database: sqlite:///")
+    assert loaded.stderr.startswith(banner)
     listing = runner.invoke(app, ["forms", "list"], env={"COLUMNS": "60"})
     assert listing.exit_code == 0, listing.output
-    assert listing.stderr.startswith("database: sqlite:///")
+    assert listing.stderr.startswith(banner)
     ids = [json.loads(path.read_text())["id"] for path in catalog_files()]
     longest = max(ids, key=len)
     assert longest in listing.stdout  # whole, on one line, at 60 columns
@@ -76,13 +85,12 @@ def test_commands_announce_the_database_and_keep_ids_whole(database_url, monkeyp
     assert sorted(item["id"] for item in json.loads(as_json.stdout)) == sorted(ids)
 
 
-def test_personas_and_keys_print_json(database_url, monkeypatch) -> None:
+def test_personas_and_keys_print_json(env: str) -> None:
     personas = runner.invoke(app, ["seed", "personas", "--json"])
     assert personas.exit_code == 0
     assert {"key", "registry", "identifier", "name", "covers"} <= set(
         json.loads(personas.stdout)[0]
     )
-    monkeypatch.setenv("AUTOFILL_DATABASE_URL", database_url)
     runner.invoke(app, ["forms", "load"])  # the database exists from here on
     created = runner.invoke(app, ["keys", "create", "--name", "x", "--scope", "prefill"])
     assert created.exit_code == 0, created.output
