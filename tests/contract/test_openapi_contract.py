@@ -8,8 +8,8 @@ not refused) and `negative_data_rejection` (one it calls invalid is refused), so
 document must say what the server enforces. `schemathesis.toml` beside this file names the
 few operations whose remaining rules JSON Schema cannot state (rules across parameters,
 a record's consistency with the registry), where a 422 is also accepted. Bounded: reseeds
-are capped to the demo's small size, examples per operation and the time budget are fixed,
-and the seed is fixed.
+are capped to the demo's small size, the examples per operation are counted (not timed, so
+the run is the same on a slow machine) and the seed is fixed: about a minute here.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 PHASES = "examples,coverage,fuzzing,stateful"
-MAX_EXAMPLES = 25
-MAX_SECONDS = 150
+MAX_EXAMPLES = 50
 
 
 def _free_port() -> int:
@@ -99,8 +98,6 @@ def test_schemathesis_all_phases_all_checks(embedded_server: str, tmp_path: Path
         "all",
         "--max-examples",
         str(MAX_EXAMPLES),
-        "--max-time",
-        str(MAX_SECONDS),
         "--seed",
         "17",
         "--workers",
