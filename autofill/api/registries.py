@@ -70,8 +70,17 @@ Name = Annotated[
         "records",
     ),
 ]
-BirthDate = Annotated[dt.date | None, Query(description="search filter: exact birth date")]
-BirthYear = Annotated[int | None, Query(ge=1900, le=2100, description="search filter")]
+BirthDate = Annotated[
+    dt.date | None,
+    Query(
+        description="search filter (with `name`): exact birth date; with `birth_year`, of that year"
+    ),
+]
+# The search takes birth years up to this one (the document is built once a process).
+BirthYear = Annotated[
+    int | None,
+    Query(ge=1900, le=dt.date.today().year, description="search filter (with `name`)"),
+]
 Province = Annotated[
     str | None,
     Query(
@@ -180,7 +189,10 @@ async def list_citizens(
     province: Province = None,
 ) -> Any:
     """Citizens in personal-ID order, a page at a time; with `name`, ranked candidates
-    (score, matched parts, personal ID, name, birth date, province). Audited."""
+    (score, matched parts, personal ID, name, birth date, province). Audited.
+
+    Rules across parameters (422 otherwise): `birth_date`, `birth_year` and `province`
+    only with `name`; `cursor` only without it; `birth_year` agrees with `birth_date`."""
     if name is None:
         _search_only(None, birth_date=birth_date, birth_year=birth_year, province=province)
         docs, next_cursor = await registry.list_docs("citizen", cursor=cursor, limit=limit or 50)
@@ -211,7 +223,10 @@ async def list_businesses(
     province: Province = None,
 ) -> Any:
     """Businesses in code order, a page at a time; with `name`, ranked candidates
-    (score, matched parts, code, name, legal form, status, province). Audited."""
+    (score, matched parts, code, name, legal form, status, province). Audited.
+
+    Rules across parameters (422 otherwise): `province` only with `name`; `cursor` only
+    without it."""
     if name is None:
         _search_only(None, province=province)
         docs, next_cursor = await registry.list_docs("business", cursor=cursor, limit=limit or 50)
@@ -267,7 +282,8 @@ async def put_citizen(
     registry: RegistryDep,
     writer: RegistryWriter,
 ) -> Response:
-    """Create or replace a citizen (testers)."""
+    """Replace a citizen (testers). The record must agree with its personal ID (sex, birth
+    year, province of birth registration) and name only people in the registry (422)."""
     doc = await registry.replace("citizen", personal_id, body, create=False)
     return await answer_edit(request, writer, "citizen", personal_id, doc)
 
@@ -286,7 +302,8 @@ async def patch_citizen(
     registry: RegistryDep,
     writer: RegistryWriter,
 ) -> Response:
-    """Change some attributes of a citizen (testers)."""
+    """Change some attributes of a citizen (testers); the result must be a valid record,
+    as for PUT (422), and keep its personal ID."""
     doc = await registry.patch("citizen", personal_id, body)
     return await answer_edit(request, writer, "citizen", personal_id, doc)
 
@@ -316,7 +333,8 @@ async def put_business(
     registry: RegistryDep,
     writer: RegistryWriter,
 ) -> Response:
-    """Create or replace a business (testers)."""
+    """Replace a business (testers). The record keeps its code and names only people and
+    enterprises in the registry (422)."""
     code = _business_key(code)
     doc = await registry.replace("business", code, body, create=False)
     return await answer_edit(request, writer, "business", code, doc)
@@ -336,7 +354,8 @@ async def patch_business(
     registry: RegistryDep,
     writer: RegistryWriter,
 ) -> Response:
-    """Change some attributes of a business (testers)."""
+    """Change some attributes of a business (testers); the result must be a valid record,
+    as for PUT (422), and keep its code."""
     code = _business_key(code)
     doc = await registry.patch("business", code, body)
     return await answer_edit(request, writer, "business", code, doc)
