@@ -110,9 +110,10 @@ def seed_personas(
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Personas (present in every seed, fixed identifiers)")
-    table.add_column("key", no_wrap=True)
+    # Keys and identifiers are what one copies: never cut (the other columns wrap).
+    table.add_column("key", no_wrap=True, min_width=max(len(p.key) for p in PERSONAS))
     table.add_column("registry")
-    table.add_column("identifier", no_wrap=True)
+    table.add_column("identifier", no_wrap=True, min_width=max(len(p.identifier) for p in PERSONAS))
     for column in ("name", "edge case"):
         table.add_column(column, overflow="fold")
     for p in PERSONAS:

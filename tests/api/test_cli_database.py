@@ -110,3 +110,11 @@ def test_the_key_help_names_every_scope() -> None:
     from autofill.trust.access import SCOPES
 
     assert sorted(SCOPE_NAMES.split(", ")) == sorted(SCOPES)
+
+
+def test_personas_keep_keys_and_identifiers_whole_when_narrow() -> None:
+    from seed import PERSONAS
+
+    table = runner.invoke(app, ["seed", "personas"], env={"COLUMNS": "40"}).stdout
+    for p in PERSONAS:
+        assert p.key in table and p.identifier in table
