@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit postgres browser bench clean
+.PHONY: run test lint unit postgres clean
 
 $(PY):
 	@PYTHON_BIN=$$(scripts/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
@@ -28,11 +28,15 @@ unit: $(STAMP)
 	$(VENV)/bin/pytest -q -m "not browser"
 	$(VENV)/bin/pytest -q -m browser || [ $$? -eq 5 ]
 
-# Same suite again on the real PostgreSQL and Redis when their URLs are set (CI sets them).
+# Same suite again on the real PostgreSQL and Redis when both URLs are set (CI sets them);
+# one without the other is a mistake, not a reason to skip.
 postgres: $(STAMP)
-	@if [ -n "$$AUTOFILL_TEST_DATABASE_URL" ]; then \
+	@if [ -n "$$AUTOFILL_TEST_DATABASE_URL" ] && [ -n "$$AUTOFILL_TEST_REDIS_URL" ]; then \
 		$(VENV)/bin/pytest -q -m "not browser"; \
-	else echo "AUTOFILL_TEST_DATABASE_URL not set: the PostgreSQL pass is skipped"; fi
+	elif [ -n "$$AUTOFILL_TEST_DATABASE_URL$$AUTOFILL_TEST_REDIS_URL" ]; then \
+		echo "the PostgreSQL pass needs both AUTOFILL_TEST_DATABASE_URL and AUTOFILL_TEST_REDIS_URL"; \
+		exit 2; \
+	else echo "AUTOFILL_TEST_DATABASE_URL and AUTOFILL_TEST_REDIS_URL not set: the PostgreSQL pass is skipped"; fi
 
 test: lint unit
 	@AUTOFILL_TEST_BACKEND=postgres $(MAKE) --no-print-directory postgres

@@ -21,6 +21,7 @@ from autofill.api.audit_trail import router as audit_trail_router
 from autofill.api.errors import install_error_handlers
 from autofill.api.guard import RequestGuard
 from autofill.api.metrics import RequestMetrics
+from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings
@@ -167,6 +168,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Prefill for Vietnamese online public-service forms from mock national registries",
         lifespan=lifespan,
         telemetry=NO_TELEMETRY,
+        docs_url=None,  # served from local assets by `mount_docs`
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -188,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
+    mount_docs(app, settings)
     if settings.should_serve_portal:
         portal.mount_portal(app)
     return app
@@ -245,18 +249,10 @@ def serve(settings: Settings | None = None, app: FastAPI | None = None) -> None:
 
 
 def cli() -> None:
-    """Entry point of the `autofill` console script."""
-    from autofill.cli import app
+    """The `autofill` command (its entry point is `autofill.cli:run`, which starts quicker)."""
+    from autofill.cli import run
 
-    @app.command("serve")
-    def serve_command(
-        host: str | None = None, port: int | None = None, workers: int | None = None
-    ) -> None:
-        """Serve the HTTP API (options override AUTOFILL_HOST, _PORT, _WORKERS)."""
-        overrides: dict[str, Any] = {"host": host, "port": port, "workers": workers}
-        serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
-
-    app()
+    run()
 
 
 if __name__ == "__main__":

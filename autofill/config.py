@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # only in embedded mode, where the registry is a local demo; a shared database must be
     # turned on for it explicitly.
     allow_reseed: bool | None = None
+    # The largest registry a reseed over HTTP may generate (the OpenAPI document says them).
+    reseed_max_citizens: int = Field(default=200_000, ge=100, le=200_000)
+    reseed_max_businesses: int = Field(default=50_000, ge=0, le=50_000)
     # Demo portal at `/`: on by default in embedded mode, off with PostgreSQL.
     portal_enabled: bool | None = None
     # Embedded mode: SQLite's `PRAGMA mmap_size` on the registry reader, whose record pages

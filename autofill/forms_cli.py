@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from autofill.config import Settings
-from autofill.database import migrate
-from autofill.prefill.service import PrefillRequest, PrefillService
-from forms.catalog import load_catalog, read_catalog
-from forms.errors import FormError, InvalidFormSchema
-from forms.service import FormStore
-from forms.suggest import suggest_mappings
-from forms.validation import compile_schema
-from registries.cache import MemoryCache
-from registries.database import make_engine, make_reader
-from registries.errors import RegistryError
-from registries.service import RegistryService
+from autofill.cli_database import open_database
 
-app = typer.Typer(help="Form schemas: validate, load, list, export, coverage, suggest.")
+if TYPE_CHECKING:
+    from autofill.config import Settings
+    from forms.errors import FormError
+
+# The engine, the forms and registries are imported by the commands that use them, so that
+# `autofill --help` stays quick.
+
+app = typer.Typer(
+    help="Form schemas: validate, load, list, export, coverage, suggest.", rich_markup_mode=None
+)
 out = Console()
 err = Console(stderr=True)
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -44,6 +40,10 @@ COVERAGE_CASES: dict[str, dict[str, str]] = {
 
 
 def _read(path: Path) -> Any:
+    import orjson
+
+    from forms.errors import InvalidFormSchema
+
     try:
         return orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
@@ -60,6 +60,9 @@ def _print_problems(where: str, exc: FormError) -> None:
 @app.command("validate")
 def validate(files: Files) -> None:
     """Check schema files; every problem with its JSON pointer and a suggestion."""
+    from forms.errors import FormError
+    from forms.validation import compile_schema
+
     failed = 0
     for path in files:
         try:
@@ -76,9 +79,13 @@ def validate(files: Files) -> None:
 
 
 @asynccontextmanager
-async def _services(settings: Settings) -> Any:
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+async def _services(*, create: bool, settings: Settings | None = None) -> Any:
+    from forms.service import FormStore
+    from registries.cache import MemoryCache
+    from registries.database import make_reader
+    from registries.service import RegistryService
+
+    settings, engine = open_database(create=create, settings=settings)
     reader = make_reader(settings.database_url)
     registry = RegistryService(engine=engine, reader=reader, cache=MemoryCache(max_items=10_000))
     try:
@@ -89,6 +96,11 @@ async def _services(settings: Settings) -> Any:
 
 
 def _run(coro: Any) -> Any:
+    import asyncio
+
+    from forms.errors import FormError
+    from registries.errors import RegistryError
+
     try:
         return asyncio.run(coro)
     except (FormError, RegistryError) as exc:
@@ -102,8 +114,10 @@ def load(
 ) -> None:
     """Register every schema of a folder (default: the shipped catalog) in the database."""
 
+    from forms.catalog import load_catalog
+
     async def go() -> list[tuple[str, int, bool]]:
-        async with _services(Settings()) as (store, _):
+        async with _services(create=True) as (store, _):
             return await load_catalog(store, directory)
 
     for form_id, version, created in _run(go()):
@@ -111,16 +125,26 @@ def load(
 
 
 @app.command("list")
-def list_forms() -> None:
+def list_forms(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
     """The forms in the database with their latest version."""
 
     async def go() -> list[Any]:
-        async with _services(Settings()) as (store, _):
+        async with _services(create=False) as (store, _):
             return await store.list_all()
 
-    table = Table("id", "version", "retired", "title")
-    for stored in _run(go()):
-        s = stored.summary()
+    summaries = [stored.summary() for stored in _run(go())]
+    if as_json:
+        typer.echo(json.dumps(summaries, ensure_ascii=False, indent=2, default=str))
+        return
+    # The id is what one copies: never cut (the title wraps instead).
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=max([2, *(len(s["id"]) for s in summaries)]))
+    table.add_column("version", no_wrap=True)
+    table.add_column("retired", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for s in summaries:
         table.add_row(s["id"], str(s["latest_version"]), "yes" if s["retired"] else "", s["title"])
     out.print(table)
 
@@ -130,7 +154,7 @@ def export(form_id: str, version: Annotated[int | None, typer.Option(min=1)] = N
     """Print a stored schema as JSON (the latest version unless --version)."""
 
     async def go() -> Any:
-        async with _services(Settings()) as (store, _):
+        async with _services(create=False) as (store, _):
             return await store.get(form_id, version)
 
     stored = _run(go())
@@ -143,6 +167,9 @@ def suggest(
     limit: Annotated[int, typer.Option(min=1, max=10)] = 3,
 ) -> None:
     """Propose registry attributes for the fields of FILE that have no prefill mapping."""
+    from forms.errors import FormError
+    from forms.suggest import suggest_mappings
+
     try:
         found = suggest_mappings(_read(file), limit=limit)
     except FormError as exc:
@@ -162,14 +189,16 @@ def suggest(
 
 
 def coverage_rows(
-    settings: Settings, citizen: str, business: str, directory: Path | None = None
+    settings: Settings | None, citizen: str, business: str, directory: Path | None = None
 ) -> list[dict[str, Any]]:
     """Prefill every catalog form for personas; one row per form with its coverage."""
+    from autofill.prefill.service import PrefillRequest, PrefillService
+    from forms.catalog import load_catalog, read_catalog
     from seed.personas import persona
 
     async def go() -> list[dict[str, Any]]:
         rows = []
-        async with _services(settings) as (store, registry):
+        async with _services(create=False, settings=settings) as (store, registry):
             await load_catalog(store, directory)
             engine = PrefillService(store, registry, releases=None)
             for document in read_catalog(directory):
@@ -199,9 +228,13 @@ def coverage(
     citizen: Annotated[str, typer.Option(help="citizen persona")] = DEFAULT_PERSONAS["citizen"],
     business: Annotated[str, typer.Option(help="business persona")] = DEFAULT_PERSONAS["business"],
     markdown: Annotated[bool, typer.Option(help="print a Markdown table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """For each catalog form and persona, how many fields prefill fills."""
-    rows = coverage_rows(Settings(), citizen, business)
+    rows = coverage_rows(None, citizen, business)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     if markdown:
         print("| form | personas | filled / fields | share of the form | filled / mapped |")
         print("|---|---|---|---|---|")
@@ -212,7 +245,11 @@ def coverage(
                 f"{r['ratio']:.0%} | {r['filled']} / {r['mapped']} |"
             )
         return
-    table = Table("form", "personas", "filled", "fields", "share", "mapped")
+    table = Table()
+    table.add_column("form", no_wrap=True, min_width=max([4, *(len(r["form"]) for r in rows)]))
+    table.add_column("personas", overflow="fold")
+    for column in ("filled", "fields", "share", "mapped"):
+        table.add_column(column, no_wrap=True, justify="right")
     for r in rows:
         who = ", ".join(f"{k}={v}" for k, v in r["personas"].items())
         table.add_row(

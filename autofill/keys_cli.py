@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from autofill.config import Settings
-from autofill.database import migrate
-from autofill.errors import AutofillError
-from autofill.trust import keys
-from registries.database import make_engine
+from autofill.cli_database import open_database
 
-app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from autofill.errors import AutofillError
+
+app = typer.Typer(
+    help="Create, list and revoke API keys.", no_args_is_help=True, rich_markup_mode=None
+)
 console = Console()
 
 
+# Spelt out for `--help`, which must not import the trust package (tests keep it in step).
+SCOPE_NAMES = "prefill, registry:read, registry:write, forms:write, audit:read, admin"
+
+
 def _engine():  # type: ignore[no-untyped-def]
-    engine = make_engine(Settings().database_url)
-    migrate(engine)
-    return engine
+    # A key belongs in the service's database: never create a new one for it.
+    return open_database(create=False)[1]
 
 
 def _fail(exc: AutofillError) -> typer.Exit:
@@ -34,11 +39,14 @@ def _fail(exc: AutofillError) -> typer.Exit:
 @app.command("create")
 def create(
     name: Annotated[str, typer.Option(help="who the key is for")],
-    scope: Annotated[list[str], typer.Option(help=f"repeatable; one of {', '.join(keys.SCOPES)}")],
+    scope: Annotated[list[str], typer.Option(help=f"repeatable; one of {SCOPE_NAMES}")],
     form: Annotated[list[str] | None, typer.Option(help="repeatable; limit to these forms")] = None,
     rate_limit: Annotated[int | None, typer.Option(help="requests per minute")] = None,
 ) -> None:
     """Create a key and print its secret (shown this once)."""
+    from autofill.errors import AutofillError
+    from autofill.trust import keys
+
     engine = _engine()
     try:
         info, secret = keys.create_key(
@@ -58,17 +66,36 @@ def create(
 @app.command("list")
 def list_(
     all_: Annotated[bool, typer.Option("--all", help="include revoked keys")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List keys (never their secrets)."""
+    from autofill.trust import keys
+
     engine = _engine()
     try:
         infos = keys.list_keys(engine, include_revoked=all_)
     finally:
         engine.dispose()
+    if as_json:
+        rows = [
+            {
+                "id": i.id,
+                "name": i.name,
+                "scopes": list(i.scopes),
+                "form_ids": None if i.form_ids is None else list(i.form_ids),
+                "rate_limit_per_minute": i.rate_limit_per_minute,
+                "created_at": i.created_at.isoformat(),
+                "revoked_at": None if i.revoked_at is None else i.revoked_at.isoformat(),
+            }
+            for i in infos
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table()
-    table.add_column("id", no_wrap=True, min_width=12)
+    # The id is what one copies: never cut (the other columns wrap instead).
+    table.add_column("id", no_wrap=True, min_width=max([12, *(len(i.id) for i in infos)]))
     for column in ("name", "scopes", "forms", "limit/min"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     table.add_column("created", no_wrap=True)
     table.add_column("revoked", no_wrap=True)
     for i in infos:
@@ -87,6 +114,9 @@ def list_(
 @app.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(help="the key's id (see `list`)")]) -> None:
     """Revoke a key; running workers stop accepting it within key_cache_seconds."""
+    from autofill.errors import AutofillError
+    from autofill.trust import keys
+
     engine = _engine()
     try:
         info = keys.revoke_key(engine, key_id)

@@ -6,19 +6,22 @@ The seeder itself (`seed/`) knows nothing of settings or migrations; this comman
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from autofill.caching import clear_record_caches
-from autofill.config import Settings
-from autofill.database import migrate
-from registries.database import make_engine
-from seed import PERSONAS, RegistryNotEmpty, SeedReport, seed_registry
+from autofill.cli_database import open_database
+
+if TYPE_CHECKING:
+    from seed import SeedReport
 
 seed_app = typer.Typer(
     help="Seed the mock registries with personas and generated records.",
     invoke_without_command=True,
+    rich_markup_mode=None,
 )
 console = Console()
 
@@ -30,12 +33,11 @@ ResetOpt = typer.Option(False, "--reset", help="empty the registry first")
 
 def run_seed(citizens: int, businesses: int, seed: int, reset: bool) -> SeedReport:
     """Migrate the configured database, seed it and print what was written."""
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    from autofill.caching import clear_record_caches
+    from seed import RegistryNotEmpty, seed_registry
+
+    settings, engine = open_database(create=True)
+    engine.dispose()
     try:
         report = seed_registry(
             settings.database_url,
@@ -88,12 +90,30 @@ def seed_run(
 
 
 @seed_app.command("personas")
-def seed_personas() -> None:
+def seed_personas(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
     """Print the catalog of named personas present in every seeded registry."""
+    from seed import PERSONAS
+
+    if as_json:
+        rows = [
+            {
+                "key": p.key,
+                "registry": p.registry,
+                "identifier": p.identifier,
+                "name": p.name,
+                "covers": p.covers,
+            }
+            for p in PERSONAS
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table(title="Personas (present in every seed, fixed identifiers)")
-    table.add_column("key", no_wrap=True)
+    # Keys and identifiers are what one copies: never cut (the other columns wrap).
+    table.add_column("key", no_wrap=True, min_width=max(len(p.key) for p in PERSONAS))
     table.add_column("registry")
-    table.add_column("identifier", no_wrap=True)
+    table.add_column("identifier", no_wrap=True, min_width=max(len(p.identifier) for p in PERSONAS))
     for column in ("name", "edge case"):
         table.add_column(column, overflow="fold")
     for p in PERSONAS:

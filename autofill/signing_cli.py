@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from sqlalchemy import Engine, inspect
 
-from autofill.config import Settings
-from autofill.database import migrate
-from autofill.trust import signing_keys
-from autofill.trust.audit_verify import count_entries, verify_log
-from autofill.trust.checkpoints import checkpoint_now, list_checkpoints
-from autofill.trust.signing import SigningConfig, new_key, open_signer, signing_config
-from autofill.trust.signing_keys import SigningKeyError
-from registries.database import make_engine
+# The engine, the keys and the audit modules are imported by the commands that use them,
+# so that `autofill --help` stays quick (see autofill/cli.py).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from autofill.config import Settings
+    from autofill.trust.signing import SigningConfig
+
 
 signing_app = typer.Typer(
     help="The keys answers and checkpoints are signed with.", no_args_is_help=True
@@ -33,6 +29,11 @@ PROGRESS_FROM = 50_000  # entries; a shorter walk needs no bar
 
 
 def _setup() -> tuple[Settings, Engine, SigningConfig]:
+    from autofill.config import Settings
+    from autofill.database import migrate
+    from autofill.trust.signing import signing_config
+    from registries.database import make_engine
+
     settings = Settings()
     config = signing_config(settings)
     if config is None:
@@ -54,6 +55,13 @@ def _when(value: dt.datetime | None) -> str:
 def list_() -> None:
     """List the public keys: the current one, those still published (retired, until the
     time shown), those retired and no longer published."""
+    from rich.table import Table
+
+    from autofill.config import Settings
+    from autofill.database import migrate
+    from autofill.trust import signing_keys
+    from registries.database import make_engine
+
     settings = Settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -89,6 +97,10 @@ def rotate(
 ) -> None:
     """Sign with a new key from now on; running servers follow within seconds, and the
     old key stays published until what it signed has expired."""
+    from autofill.trust import signing_keys
+    from autofill.trust.signing import new_key
+    from autofill.trust.signing_keys import SigningKeyError
+
     _, engine, config = _setup()
     try:
         if pem is None:
@@ -107,6 +119,10 @@ def rotate(
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
     """Sign a checkpoint of the audit chain's head now."""
+    from autofill.trust.checkpoints import checkpoint_now, list_checkpoints
+    from autofill.trust.signing import open_signer
+    from autofill.trust.signing_keys import SigningKeyError
+
     _, engine, config = _setup()
     try:
         signer = open_signer(config, engine)
@@ -146,6 +162,11 @@ def verify(
 ) -> None:
     """Walk the hash chain and the checkpoints; exit 1 naming what was changed, removed,
     inserted or cut off, 0 when nothing was."""
+    from sqlalchemy import inspect
+
+    from autofill.config import Settings
+    from registries.database import make_engine
+
     url = database if database and "://" in database else None
     if database and url is None:
         url = f"sqlite:///{Path(database).resolve()}"
@@ -179,6 +200,8 @@ def verify(
 
 def _exported(path: Path) -> list[str]:
     """JWS from a file of exported checkpoints (API pages, JSON lines, or bare tokens)."""
+    import orjson
+
     try:
         text = path.read_text()
     except OSError as exc:
@@ -200,6 +223,16 @@ def _exported(path: Path) -> list[str]:
 
 
 def _walk(engine: Engine, exported: list[str]):  # type: ignore[no-untyped-def]
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from autofill.trust.audit_verify import count_entries, verify_log
+
     total = count_entries(engine)
     if total < PROGRESS_FROM:
         return verify_log(engine, exported=exported)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forms.compiled import FIELD_TYPES
-from forms.schemas import Column, FormField, FormSchema
+from forms.schemas import KEY_PATTERN, Column, FormField, FormSchema
 from forms.transforms import TRANSFORMS
 from registries.kinds import KINDS
 
@@ -78,18 +78,31 @@ def data_schema(schema: FormSchema) -> dict[str, Any]:
     }
 
 
-def format_schema() -> dict[str, Any]:
-    """The JSON Schema of the form-schema format, with the closed lists spelt out."""
+def format_schema(*, draft: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the form-schema format, with the closed lists spelt out. A `draft`
+    (what `suggest` reads) may still name field types and transforms that do not exist:
+    registration checks those."""
     doc = FormSchema.model_json_schema(by_alias=True, mode="validation")
     defs = doc["$defs"]
     transforms = sorted(TRANSFORMS)
-    defs["FormField"]["properties"]["type"]["enum"] = list(FIELD_TYPES)
-    defs["Column"]["properties"]["type"]["enum"] = [t for t in FIELD_TYPES if t != "list"]
-    defs["TransformCall"]["properties"]["name"]["enum"] = transforms
     defs["Subject"]["properties"]["registry"]["anyOf"][0]["enum"] = list(KINDS)
-    for owner in ("Prefill", "Column"):
-        items = defs[owner]["properties"]["transform"]["items"]
-        items["anyOf"][0]["enum"] = transforms
+    if not draft:
+        defs["FormField"]["properties"]["type"]["enum"] = list(FIELD_TYPES)
+        defs["Column"]["properties"]["type"]["enum"] = [t for t in FIELD_TYPES if t != "list"]
+        defs["TransformCall"]["properties"]["name"]["enum"] = transforms
+        for owner in ("Prefill", "Column"):
+            items = defs[owner]["properties"]["transform"]["items"]
+            items["anyOf"][0]["enum"] = transforms
+    subjects = doc["properties"]["subjects"]
+    # At least one root subject: not every subject is reached `from` another.
+    subjects["minProperties"] = 1
+    subjects["description"] = "at least one root subject (one with no `from`)"
+    subjects["propertyNames"] = {"pattern": KEY_PATTERN}
+    # A subject names its registry (a root) or the attribute it is reached from (chained).
+    defs["Subject"]["anyOf"] = [
+        {"required": ["registry"], "properties": {"registry": {"type": "string"}}},
+        {"required": ["from"], "properties": {"from": {"type": "string"}}},
+    ]
     return {
         "$schema": DIALECT,
         "$id": f"{BASE_ID}form-schema",

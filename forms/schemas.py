@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 MAX_FIELDS = 300
 MAX_COLUMNS = 40
@@ -23,7 +23,8 @@ MAX_SCHEMA_BYTES = 512_000
 FormId = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$"), Field(examples=["ct01"])
 ]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]
 AttributePath = Annotated[
@@ -56,7 +57,7 @@ class Prefill(_Part):
 
     from_: AttributePath = Field(alias="from")
     transform: list[TransformStep] = Field(default_factory=list, max_length=MAX_TRANSFORMS)
-    locked: bool | None = Field(
+    locked: StrictBool | None = Field(
         None, description="registry values are locked (read-only) unless this says false"
     )
 
@@ -76,7 +77,7 @@ class Column(_Part):
     label: Label
     label_en: Label | None = None
     type: Name = "text"
-    required: bool = False
+    required: StrictBool = False
     options: list[Option] | None = Field(None, max_length=MAX_OPTIONS)
     from_: AttributePath | None = Field(
         None, alias="from", description="path inside an element; '.' for the element itself"
@@ -91,7 +92,7 @@ class FormField(_Part):
     label: Label
     label_en: Label | None = None
     type: Name = "text"
-    required: bool = False
+    required: StrictBool = False
     section: Key | None = None
     help: Annotated[str, StringConstraints(max_length=1000)] | None = None
     options: list[Option] | None = Field(None, max_length=MAX_OPTIONS)
@@ -114,7 +115,7 @@ class Subject(_Part):
     registry: Name | None = Field(None, description="citizen or business")
     from_: AttributePath | None = Field(None, alias="from")
     label: Label | None = None
-    optional: bool = Field(
+    optional: StrictBool = Field(
         False, description="a root subject the caller may leave out (its fields not_applicable)"
     )
 

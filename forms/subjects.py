@@ -82,6 +82,7 @@ class SubjectChecks:
                 self.add(
                     f"{ptr}/from",
                     f"'{s.from_}' must start with another subject's name "
+                    f"({', '.join(n for n in subjects if n != name) or 'none declared'}) "
                     "and name an attribute of it",
                     "unknown_subject",
                     nearest(parent, [n for n in subjects if n != name]),

@@ -23,9 +23,10 @@ from forms.compiled import (
 from forms.errors import FormProblem, InvalidFormSchema
 from forms.paths import PathError, Resolved, getter, resolve, split
 from forms.schemas import Column, FormField, FormSchema, Prefill, TransformStep
+from forms.structure import structural_problems
 from forms.subjects import SubjectChecks, nearest
 from forms.transforms import TRANSFORMS, bind, chain
-from forms.vocabulary import VType, code_values
+from forms.vocabulary import VType, code_values, vocabulary
 from registries.errors import json_pointer
 
 # The transform that usually turns a value of one kind into what a field holds.
@@ -160,10 +161,13 @@ class SchemaChecker(SubjectChecks):
                 "unknown_subject",
                 nearest(name, tuple(self.schema.subjects)),
             )
+            self._transforms(f"{ptr}/transform", p.transform, None)
             return None
         subject = self.subjects.get(name)
         if subject is None:
-            return None  # the subject's own problem is reported already
+            # The subject's own problem is reported already; the transforms still are.
+            self._transforms(f"{ptr}/transform", p.transform, None)
+            return None
         try:
             r = resolve(subject.registry, "", parts[1:])
         except PathError as exc:
@@ -173,6 +177,7 @@ class SchemaChecker(SubjectChecks):
                 exc.code,
                 f"{name}.{exc.suggestion}" if exc.suggestion else None,
             )
+            self._transforms(f"{ptr}/transform", p.transform, None)
             return None
         steps = self._transforms(f"{ptr}/transform", p.transform, r.type)
         if steps is None:
@@ -181,8 +186,11 @@ class SchemaChecker(SubjectChecks):
         return subject, r, out, pipe
 
     def _transforms(
-        self, ptr: str, steps: list[TransformStep], vtype: VType
+        self, ptr: str, steps: list[TransformStep], vtype: VType | None
     ) -> tuple[VType, Fn | None] | None:
+        """Check a transform chain against the value it receives; with `vtype` None (the
+        source path is wrong), check only the names and arguments, so that every problem
+        of the field is listed at once."""
         fns: list[Fn] = []
         ok = True
         for k, step in enumerate(steps):
@@ -222,7 +230,7 @@ class SchemaChecker(SubjectChecks):
                         "invalid_argument",
                     )
                     ok = False
-            if not ok:
+            if not ok or vtype is None:
                 continue
             if t.whole_list and not vtype.many:
                 self.add(
@@ -244,7 +252,7 @@ class SchemaChecker(SubjectChecks):
                 continue
             fns.append(bind(t, args, vtype))
             vtype = t.output(vtype)
-        return (vtype, chain(fns)) if ok else None
+        return (vtype, chain(fns)) if ok and vtype is not None else None
 
     def _fits(self, ptr: str, f: FormField | Column, out: VType, source: str) -> None:
         if out.many:
@@ -257,12 +265,16 @@ class SchemaChecker(SubjectChecks):
             )
             return
         if out.kind not in FIELD_HOLDS[f.type]:
-            self.add(
-                f"{ptr}/from",
-                f"a {f.type} field cannot hold {out.describe()} from '{source}'",
-                "field_type_mismatch",
-                FIXES.get(out.kind),
-            )
+            what = "an object" if out.kind == "object" else out.describe()
+            detail = f"a {f.type} field cannot hold {what} from '{source}'"
+            suggestion = FIXES.get(out.kind)
+            parts = self._parts(f, source) if out.kind == "object" else []
+            if parts:
+                suggestion = parts[0]
+                detail += f": read one of its parts ({', '.join(parts)})"
+                if any(part.endswith(".code") for part in parts):
+                    detail += ", or its code with a 'label' transform"
+            self.add(f"{ptr}/from", detail, "field_type_mismatch", suggestion)
             return
         if f.type == "select" and out.codes and f.options:
             have = {o.value for o in f.options}
@@ -273,6 +285,26 @@ class SchemaChecker(SubjectChecks):
                     f"the options miss values the registry uses: {', '.join(lost)}",
                     "options_incomplete",
                 )
+
+    def _parts(self, f: FormField | Column, source: str) -> list[str]:
+        """The scalar members of the object `source` names that the field could hold,
+        written as paths the author can paste (names before codes)."""
+        subject = self.subjects.get(source.split(".", 1)[0])
+        if subject is None or "." not in source:
+            return []
+        try:
+            canonical = resolve(subject.registry, "", split(source)[1:]).canonical
+        except PathError:
+            return []
+        found = []
+        for path, attribute in vocabulary(subject.registry).items():
+            child = path.removeprefix(canonical + ".")
+            if child == path or "." in child or attribute.type.many:
+                continue
+            if attribute.type.kind in FIELD_HOLDS[f.type] or attribute.type.kind == "code":
+                found.append(f"{source}.{child}")
+        preferred = ("name", "full_name", "text")
+        return sorted(found, key=lambda p: (p.rsplit(".", 1)[1] not in preferred, p))
 
     def _columns(
         self, ptr: str, f: FormField, registry: str, r: Resolved, element: VType
@@ -312,15 +344,6 @@ class SchemaChecker(SubjectChecks):
         return tuple(out)
 
 
-def structural_problems(exc: ValidationError) -> list[FormProblem]:
-    """Pydantic's errors as located problems."""
-    out = []
-    for err in exc.errors():
-        ptr = json_pointer(*(p for p in err["loc"] if not str(p).startswith("function-")))
-        out.append(FormProblem(ptr, err["msg"], err["type"]))
-    return out
-
-
 def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm:
     """Validate a schema document and compile it; `InvalidFormSchema` lists every problem."""
     if not isinstance(document, dict):
@@ -331,7 +354,7 @@ def compile_schema(document: Any, *, version: int | None = None) -> CompiledForm
     try:
         schema = FormSchema.model_validate(document)
     except ValidationError as exc:
-        problems = structural_problems(exc)
+        problems = structural_problems(exc, document)
         raise InvalidFormSchema(
             f"the schema has {len(problems)} problem(s)", problems=problems
         ) from None

@@ -8,6 +8,7 @@ DomainError
  │    ├── InvalidIdentifier      an ID or tax code breaks a rule (rule named in `code`)
  │    ├── InvalidRecord          a tester's record edit is inconsistent
  │    ├── InvalidQuery           a search query that cannot be run (no letters, bad filter)
+ │    │    └── InvalidCursor     a listing cursor that is not a position of this listing
  │    ├── RecordNotFound         a well-formed identifier that is not in the registry
  │    ├── RecordConflict         creating a record whose identifier exists
  │    ├── ReseedDisabled         the deployment refuses to be wiped
@@ -74,6 +75,12 @@ class InvalidQuery(RegistryError):
     """A search query that cannot be run: a name without letters, a filter out of range."""
 
     code = "invalid_query"
+
+
+class InvalidCursor(InvalidQuery):
+    """A listing cursor that is not a position of this listing (the key of a record)."""
+
+    code = "invalid_cursor"
 
 
 class RecordNotFound(RegistryError):

@@ -269,6 +269,17 @@ def personal_id_pattern(today: dt.date | None = None) -> str:
     return f"^0(?:{provinces})(?:{past}[{2 * century}{2 * century + 1}]{up_to_year})[0-9]{{6}}$"
 
 
+def tax_code_pattern(today: dt.date | None = None) -> str:
+    """A regular expression for the tax codes in canonical form: 10 digits whose digits 3-9
+    are not all zero, optionally '-' and a branch number 001-999, or an individual's personal
+    ID. The check digit is beyond a regular expression: a code that matches may still have
+    a wrong one."""
+    middle = "|".join(f"0{{{k}}}[1-9][0-9]{{{6 - k}}}" for k in range(7))
+    branch = "00[1-9]|0[1-9][0-9]|[1-9][0-9]{2}"
+    person = personal_id_pattern(today).removeprefix("^").removesuffix("$")
+    return f"^(?:[0-9]{{2}}(?:{middle})[0-9](?:-(?:{branch}))?|{person})$"
+
+
 def _pydantic(fn):  # type: ignore[no-untyped-def]
     def validate(value: object) -> str:
         try:
@@ -297,6 +308,7 @@ TaxCode = Annotated[
     WithJsonSchema(
         {
             "type": "string",
+            "pattern": tax_code_pattern(),
             "description": "enterprise code / tax code: 10 digits, a branch's 10+'-'+3, "
             "or an individual's 12-digit personal ID",
             "examples": ["0100109106"],

@@ -8,7 +8,6 @@ invalidate the cache before they return.
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import functools
 import re
@@ -23,6 +22,7 @@ from registries import repository
 from registries.cache import Cache, Record
 from registries.database import RecordReader, database_down_as
 from registries.errors import (
+    InvalidCursor,
     InvalidRecord,
     Problem,
     RecordConflict,
@@ -32,8 +32,13 @@ from registries.errors import (
 from registries.kinds import RegistryKind, registry_kind
 from registries.search import SearchService, reindex_record
 
-_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CURSOR_KEY = re.compile(r"[0-9]{10,12}(-[0-9]{3})?")
+# A listing cursor is the key of the last record of the page before, in canonical form:
+# any such key is a position in key order, whether or not a record has it.
+CURSOR_PATTERNS = {
+    "citizen": r"^[0-9]{12}$",
+    "business": r"^[0-9]{10}(?:-[0-9]{3})?$|^[0-9]{12}$",
+}
+_CURSORS = {registry: re.compile(pattern) for registry, pattern in CURSOR_PATTERNS.items()}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -53,23 +58,14 @@ def _problems(exc: ValidationError) -> list[Problem]:
     return [Problem(json_pointer(*err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
 
 
-def encode_cursor(key: str) -> str:
-    """An opaque listing cursor."""
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The key behind a cursor; `InvalidRecord` when it is not one of ours."""
-    problems = [Problem("/cursor", "not a cursor of this listing", "invalid_cursor")]
-    if not _CURSOR.fullmatch(cursor):
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
-    try:
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems) from exc
-    if not _CURSOR_KEY.fullmatch(key):
-        raise InvalidRecord("the cursor is not one this service issued", problems=problems)
-    return key
+def decode_cursor(registry: str, cursor: str) -> str:
+    """The key a listing continues after; `InvalidCursor` when the cursor is not a key of
+    this registry (a personal ID; a tax code for businesses)."""
+    if not _CURSORS[registry].match(cursor):
+        what = registry_kind(registry).key_label
+        detail = f"a cursor is the `next_cursor` of the page before: a {what}"
+        raise InvalidCursor(detail, problems=[Problem("/cursor", detail, "invalid_cursor")])
+    return cursor
 
 
 class RegistryService:
@@ -116,11 +112,11 @@ class RegistryService:
     ) -> tuple[list[bytes], str | None]:
         """A page of documents in identifier order, and the cursor of the next page."""
         kind = registry_kind(registry)
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(registry, cursor) if cursor else None
         raws = await self._in_thread(self._list, kind, after, limit)
         next_cursor = None
         if len(raws) == limit:
-            next_cursor = encode_cursor(orjson.loads(raws[-1])[kind.key_field])
+            next_cursor = orjson.loads(raws[-1])[kind.key_field]
         return [r.encode() for r in raws], next_cursor
 
     async def search_records(self, registry: str, **query: Any) -> list[dict[str, Any]]:

@@ -65,7 +65,9 @@ async def get_checkpoints(
     request: Request,
     _: Auditor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1, description="numbers below this one")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="numbers below this one")
+    ] = None,
 ) -> CheckpointPage:
     """Signed checkpoints of the audit chain, newest first: export them elsewhere to
     narrow what a rewrite of the database could hide."""

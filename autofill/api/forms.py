@@ -21,11 +21,20 @@ router = APIRouter(prefix="/v1/forms", tags=["forms"], responses=PROBLEM_RESPONS
 FORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 FormId = Annotated[str, Path(pattern=FORM_ID_PATTERN, description="form id")]
 Reader = FormsReader
+MAX_VERSION = 2**31 - 1  # the store's integer column
 Writer = FormsWriter
 SCHEMA_BODY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": inline_schema(format_schema())}},
+    }
+}
+
+
+DRAFT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": inline_schema(format_schema(draft=True))}},
     }
 }
 
@@ -68,13 +77,19 @@ async def get_form_format(_: Reader) -> Response:
     return _json(format_schema())
 
 
-@router.post("/suggest", operation_id="suggest_form_mappings", openapi_extra=SCHEMA_BODY)
+@router.post("/suggest", operation_id="suggest_form_mappings", openapi_extra=DRAFT_BODY)
 async def suggest(request: Request, _: Reader, limit: int = Query(3, ge=1, le=10)) -> Response:
     """Registry attributes for fields that have no prefill mapping, ranked by score."""
     return _json(suggest_mappings(await _document(request), limit=limit))
 
 
-@router.post("", operation_id="register_form", status_code=201, openapi_extra=SCHEMA_BODY)
+@router.post(
+    "",
+    operation_id="register_form",
+    status_code=201,
+    openapi_extra=SCHEMA_BODY,
+    responses={200: {"description": "the schema is the latest version already: that version"}},
+)
 async def register_form(request: Request, forms: FormsDep, grant: Writer) -> Response:
     """Register a schema: version 1 of a new id, or the next version (201); a schema
     identical to the latest version returns that version (200)."""
@@ -106,7 +121,7 @@ async def list_versions(form_id: FormId, forms: FormsDep, _: Reader) -> Response
 
 @router.get("/{form_id}/versions/{version}", operation_id="get_form_version")
 async def get_version(
-    form_id: FormId, version: Annotated[int, Path(ge=1)], forms: FormsDep, _: Reader
+    form_id: FormId, version: Annotated[int, Path(ge=1, le=MAX_VERSION)], forms: FormsDep, _: Reader
 ) -> Response:
     """One version of a form (versions never change)."""
     return _json(_stored(await forms.get(form_id, version)))
@@ -129,7 +144,7 @@ async def get_json_schema(
     form_id: FormId,
     forms: FormsDep,
     _: Reader,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> Response:
     """The form's data as JSON Schema 2020-12."""
     stored = await forms.get(form_id, version)

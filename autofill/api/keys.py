@@ -27,7 +27,13 @@ class KeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, examples=["cổng dịch vụ công Hà Nội"])
+    # At least one character that is not white space (the check strips the name).
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"[^\s\x1c-\x1f\x85]",
+        examples=["cổng dịch vụ công Hà Nội"],
+    )
     scopes: list[Scope] = Field(min_length=1, max_length=6)
     form_ids: list[FormId] | None = Field(
         default=None, max_length=1000, description="limit the key to these forms"

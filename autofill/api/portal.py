@@ -23,7 +23,7 @@ from autofill.container import Services
 from autofill.errors import RateLimited
 from autofill.portal import dashboard, personas
 from autofill.portal.client import ApiAnswer, ServiceClient
-from autofill.portal.messages import identifier_message
+from autofill.portal.messages import identifier_message, warning_lines
 from autofill.portal.submission import submitted_values
 from autofill.portal.text import present
 from autofill.portal.views import (
@@ -220,6 +220,7 @@ async def portal_prefill(request: Request, state: ServicesDep) -> Response:
         "result": result,
         "sections": sections_of(schema, result),
         "coverage": coverage_of(result),
+        "warnings": warning_lines(schema, result),
         "entered": entered,
         "token": submission_token(result),
         "can_verify": client.can_verify(),

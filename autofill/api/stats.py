@@ -34,6 +34,9 @@ async def get_coverage(
     bucket: Annotated[Bucket | None, Query(description="hour or day (Vietnam time)")] = None,
 ) -> CoverageReport:
     """Prefill coverage over a window (default the last 30 days): totals, per form, per
-    hour or day, and the programme's two indicators with their targets."""
+    hour or day, and the programme's two indicators with their targets.
+
+    Rules across parameters (422 otherwise): `from` before `to`; at most 1500 buckets in
+    the window (62 days by the hour, about 4 years by the day)."""
     window = resolve_window(from_, to, bucket=bucket, form=form)
     return await stats.coverage(window)

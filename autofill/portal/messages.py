@@ -27,3 +27,31 @@ def identifier_message(code: str, registry: str, detail: str) -> str:
     if code in ("not_a_string", "not_digits", "wrong_length"):
         return CITIZEN_FORMAT if registry == "citizen" else BUSINESS_FORMAT
     return detail
+
+
+# The prefill's warnings about its subjects, in Vietnamese (the API's codes, English detail).
+WARNINGS = {
+    "deceased": "Cơ sở dữ liệu ghi nhận người này đã qua đời.",
+    "card_expired": "Căn cước / CCCD của người này đã hết hạn.",
+    "enterprise_suspended": "Doanh nghiệp đang tạm ngừng kinh doanh.",
+    "enterprise_not_operating": "Doanh nghiệp không hoạt động tại địa chỉ đã đăng ký.",
+    "enterprise_dissolving": "Doanh nghiệp đang làm thủ tục giải thể.",
+    "enterprise_dissolved": "Doanh nghiệp đã giải thể.",
+    "enterprise_bankrupt": "Doanh nghiệp đã bị tuyên bố phá sản.",
+}
+
+
+def warning_lines(schema: dict, result: dict) -> list[dict[str, str]]:
+    """The prefill's warnings as lines to show: the subject's label and what holds."""
+    subjects = schema.get("subjects") or {}
+    lines = []
+    for warning in result.get("warnings") or []:
+        subject = subjects.get(warning.get("subject"), {})
+        lines.append(
+            {
+                "code": warning.get("code", ""),
+                "subject": subject.get("label") or warning.get("subject", ""),
+                "text": WARNINGS.get(warning.get("code", ""), warning.get("detail", "")),
+            }
+        )
+    return lines

@@ -159,6 +159,7 @@ class PrefillResult:
     fields: dict[str, dict[str, Any]]
     coverage: dict[str, Any]
     subjects: dict[str, str]
+    # What the person using the form should know about its subjects (`prefill.warnings`).
     warnings: list[dict[str, str]] = field(default_factory=list)
     submission: IssuedSubmission | None = None
     # Counted while filling, for the statistics observer (not sent): fields by status,

@@ -31,6 +31,7 @@ from autofill.prefill.models import (
     PrefillResult,
     SubjectRef,
 )
+from autofill.prefill.warnings import subject_warnings
 from autofill.trust import Action, Ask, Authorizer, Disclosed, Grant, ReleaseService
 from forms.compiled import CompiledField, CompiledForm
 from forms.errors import FormProblem, InvalidPrefillRequest
@@ -149,6 +150,7 @@ class PrefillService:
             _check_values(form, request.values)
         docs, refs = await self._resolve(form, ids)
         result, released = self._fill(form, docs, refs, request)
+        result.warnings = subject_warnings(docs, {n: form.subjects[n].registry for n in docs})
         return result, released, refs, docs
 
     @staticmethod

@@ -62,12 +62,21 @@ def resolve_window(
         bucket = "hour" if end - start <= dt.timedelta(days=2) else "day"
     buckets = (end - start) / dt.timedelta(minutes=BUCKET_MINUTES[bucket])
     if buckets > MAX_BUCKETS:
+        longest = dt.timedelta(minutes=BUCKET_MINUTES[bucket] * MAX_BUCKETS)
+        advice, pointer = f"shorten it to {_span(longest)} at most", "/from"
+        day_buckets = (end - start) / dt.timedelta(minutes=BUCKET_MINUTES["day"])
+        if bucket != "day" and day_buckets <= MAX_BUCKETS:
+            advice, pointer = advice + " or use bucket=day", "/bucket"  # only where it helps
         raise InvalidWindow(
             f"the window holds {math.ceil(buckets)} {bucket} buckets, more than {MAX_BUCKETS}; "
-            "shorten it or use bucket=day",
-            pointer="/bucket",
+            + advice,
+            pointer=pointer,
         )
     return Window.model_validate({"from": start, "to": end, "bucket": bucket, "form": form})
+
+
+def _span(length: dt.timedelta) -> str:
+    return f"{length.days} days" if length.days >= 2 else f"{length // dt.timedelta(hours=1)} hours"
 
 
 def _minute(moment: dt.datetime) -> int:

@@ -97,8 +97,9 @@ def _problem(pointer: str, detail: str, code: str) -> InvalidQuery:
 def _check_name(name: str, *, pointer: str = "/name") -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise _problem(pointer, f"at most {MAX_NAME_LENGTH} characters", "too_long")
-    if not name_keys(name).fold:
-        raise _problem(pointer, "the name has no letters or digits", "no_letters")
+    if not any(character.isalpha() for character in name):
+        # Names have letters; digits alone are an identifier or a year, never a name.
+        raise _problem(pointer, "a name search needs at least one letter", "no_letters")
     return name
 
 

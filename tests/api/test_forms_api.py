@@ -196,3 +196,25 @@ class TestSuggest:
     def test_suggest_invalid_is_422(self, client) -> None:
         r = client.post("/v1/forms/suggest", json={"id": "x"})
         assert r.status_code == 422
+
+
+def test_registration_lists_a_wrong_path_and_a_wrong_transform_together(client) -> None:
+    document = {
+        "id": "two-problems",
+        "title": "Two problems",
+        "subjects": {"company": {"registry": "business"}},
+        "fields": [
+            {
+                "key": "name",
+                "label": "Tên",
+                "prefill": {"from": "company.nmae", "transform": ["uper"]},
+            }
+        ],
+    }
+    r = client.post("/v1/forms", json=document)
+    assert r.status_code == 422
+    errors = {(e["pointer"], e.get("suggestion")) for e in r.json()["errors"]}
+    assert errors == {
+        ("/fields/0/prefill/from", "company.name"),
+        ("/fields/0/prefill/transform/0", "upper"),
+    }

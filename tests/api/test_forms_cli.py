@@ -55,7 +55,7 @@ def test_load_list_export(env) -> None:  # type: ignore[no-untyped-def]
     assert "ct01" in listing.output
     exported = runner.invoke(app, ["forms", "export", "ct01"])
     assert exported.exit_code == 0
-    assert json.loads(exported.output)["id"] == "ct01"
+    assert json.loads(exported.stdout)["id"] == "ct01"
     missing = runner.invoke(app, ["forms", "export", "nope-form"])
     assert missing.exit_code == 1
 

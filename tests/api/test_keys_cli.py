@@ -17,6 +17,13 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(database_url: str, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """The database of a service that has run once (keys are never made in a new one)."""
+    from autofill.database import migrate
+    from registries.database import make_engine
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    engine.dispose()
     monkeypatch.setenv("AUTOFILL_DATABASE_URL", database_url)
     monkeypatch.setenv("AUTOFILL_ADMIN_KEY", ADMIN_KEY)
     monkeypatch.setenv("AUTOFILL_AUDIT_HASH_KEY", AUDIT_HASH_KEY)

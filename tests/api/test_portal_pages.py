@@ -213,3 +213,20 @@ class TestSubmitPage:
         r = seeded_portal.post("/submit", data=data)
         assert r.status_code == 422
         assert 'data-verdict="error"' in r.text
+
+
+class TestWarnings:
+    def test_the_form_warns_of_a_deceased_person(self, seeded_portal) -> None:
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "deceased"})
+        assert r.status_code == 200
+        assert 'id="prefill-warnings"' in r.text
+        assert 'data-code="deceased"' in r.text
+        assert "đã qua đời" in r.text
+
+    def test_the_form_warns_of_an_expired_card(self, seeded_portal) -> None:
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "expired_card"})
+        assert 'data-code="card_expired"' in r.text
+
+    def test_no_warning_for_an_ordinary_person(self, seeded_portal) -> None:
+        r = seeded_portal.post("/prefill", data={"form": "ct01", "persona": "typical_adult"})
+        assert 'id="prefill-warnings"' not in r.text

@@ -268,7 +268,7 @@ class TestBadQueries:
             ({"name": ""}, "/name", "string_too_short"),
             ({"name": "a" * 201}, "/name", "string_too_long"),
             ({"name": "An", "birth_year": 1800}, "/birth_year", "greater_than_equal"),
-            ({"name": "An", "birth_year": 2099}, "/birth_year", "out_of_range"),
+            ({"name": "An", "birth_year": 2099}, "/birth_year", "less_than_equal"),
             (
                 {"name": "An", "birth_date": "1990-02-30"},
                 "/birth_date",
@@ -282,7 +282,7 @@ class TestBadQueries:
             ({"name": "An", "province": "99"}, "/province", "unknown_province"),
             ({"name": "An", "province": "Hà Nội"}, "/province", "string_pattern_mismatch"),
             ({"name": "An", "limit": 51}, "/limit", "out_of_range"),
-            ({"name": "An", "cursor": "MDAx"}, "/cursor", "not_a_listing"),
+            ({"name": "An", "cursor": "001089012345"}, "/cursor", "not_a_listing"),
             ({"birth_year": 1990}, "/birth_year", "needs_name"),
             ({"province": "01"}, "/province", "needs_name"),
         ],
@@ -313,3 +313,27 @@ class TestBadQueries:
             "/v1/citizens", params={"name": "An"}, headers=bearer("registry-reader-0123456")
         )
         assert r.status_code == 200
+
+
+class TestNoLetters:
+    @pytest.mark.parametrize(
+        ("path", "name", "hint"),
+        [
+            ("/v1/citizens", "001085004512", "this looks like a personal ID: GET /v1/citizens/"),
+            ("/v1/citizens", "1985", "add birth_year=1985"),
+            ("/v1/businesses", "0100109106", "this looks like a tax code: GET /v1/businesses/"),
+            ("/v1/businesses", "0100.109.106", "this looks like a tax code"),
+            ("/v1/citizens", "--", "at least one letter"),
+        ],
+    )
+    def test_a_name_without_letters_is_422_with_a_hint(self, client, path, name, hint) -> None:
+        r = client.get(path, params={"name": name})
+        assert r.status_code == 422
+        body = r.json()
+        assert hint in body["detail"]
+        assert body["errors"] == [
+            {"pointer": "/name", "detail": body["detail"], "code": "no_letters"}
+        ]
+
+    def test_a_name_with_a_letter_and_digits_is_searched(self, client) -> None:
+        assert client.get("/v1/businesses", params={"name": "3M"}).status_code == 200

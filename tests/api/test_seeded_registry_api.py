@@ -101,6 +101,31 @@ class TestReseed:
         r = seeded_client.post("/v1/admin/reseed", json={"citizens": 10, "businesses": 5})
         assert r.status_code == 422
 
+    def test_reseed_takes_integers_only(self, seeded_client) -> None:
+        for body in ({"seed": False}, {"citizens": 150.5}, {"citizens": "150"}, {"size": 1}):
+            r = seeded_client.post("/v1/admin/reseed", json=body)
+            assert r.status_code == 422, body
+            assert r.headers["content-type"] == PROBLEM
+
+    def test_a_deployment_caps_reseeds_and_its_openapi_says_so(self, seeded_settings) -> None:
+        from main import create_app
+
+        settings = seeded_settings.model_copy(
+            update={"reseed_max_citizens": 200, "reseed_max_businesses": 20}
+        )
+        with TestClient(
+            create_app(settings), headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        ) as client:
+            schema = client.get("/openapi.json").json()["components"]["schemas"]
+            citizens = schema["ReseedRequest"]["properties"]["citizens"]
+            assert (citizens["maximum"], citizens["default"]) == (200, 200)
+            r = client.post("/v1/admin/reseed", json={"citizens": 201})
+            assert r.status_code == 422
+            assert r.json()["errors"][0]["pointer"] == "/citizens"
+            r = client.post("/v1/admin/reseed", json={"seed": 4})  # defaults lowered to caps
+            assert r.status_code == 200, r.text
+            assert (r.json()["citizens"], r.json()["businesses"]) == (200, 20)
+
     def test_reseed_needs_a_key(self, seeded_app) -> None:
         with TestClient(seeded_app) as anonymous:
             assert anonymous.post("/v1/admin/reseed", json={}).status_code == 401

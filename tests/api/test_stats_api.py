@@ -136,7 +136,8 @@ class TestBadInput:
         ("params", "pointer"),
         [
             ({"from": "2026-11-20T00:00Z", "to": "2026-11-19T00:00Z"}, "/from"),
-            ({"from": "2020-01-01T00:00Z", "to": "2026-01-01T00:00Z", "bucket": "hour"}, "/bucket"),
+            ({"from": "2025-01-01T00:00Z", "to": "2026-01-01T00:00Z", "bucket": "hour"}, "/bucket"),
+            ({"from": "2000-01-01T00:00Z", "to": "2026-01-01T00:00Z", "bucket": "hour"}, "/from"),
             ({"from": "yesterday"}, "/from"),
             ({"bucket": "week"}, "/bucket"),
         ],
@@ -146,6 +147,19 @@ class TestBadInput:
         assert r.status_code == 422
         assert r.headers["content-type"] == PROBLEM
         assert r.json()["errors"][0]["pointer"] == pointer
+
+    def test_advice_never_repeats_what_the_request_did(self, client) -> None:
+        r = coverage(client, **{"from": "2000-01-01T00:00:00Z", "bucket": "day"})
+        assert r.status_code == 422
+        detail = r.json()["detail"]
+        assert "bucket=day" not in detail
+        assert "shorten it to 1500 days at most" in detail
+        daily = coverage(client, **{"from": "2025-12-01T00:00Z", "to": "2026-01-01T00:00Z"})
+        assert daily.status_code == 200  # no bucket: days are chosen
+        r = coverage(
+            client, **{"from": "2025-01-01T00:00Z", "to": "2026-01-01T00:00Z", "bucket": "hour"}
+        )
+        assert "or use bucket=day" in r.json()["detail"]
 
 
 class TestRecorder:
