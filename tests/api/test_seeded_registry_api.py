@@ -111,7 +111,7 @@ class TestReseed:
         from main import create_app
 
         settings = seeded_settings.model_copy(
-            update={"reseed_max_citizens": 200, "reseed_max_businesses": 20}
+            update={"allow_reseed": True, "reseed_max_citizens": 200, "reseed_max_businesses": 20}
         )
         with TestClient(
             create_app(settings), headers={"Authorization": f"Bearer {ADMIN_KEY}"}
