@@ -11,7 +11,8 @@ DISABLED for the run (AUTOFILL_CACHE_SIZE=0: every request reads SQLite, the col
 case). Reference and lookup alternate in the same run, same server, same settings.
 The server runs exactly as `python main.py` runs it (`main.serve`: its logging, uvicorn's
 access log on, identifiers masked); its log goes to `LOG` rather than the terminal.
-Bar (issue 2): lookup >= 50% of the reference's requests per second, p99 <= 25 ms.
+Bar (issue 15, the server as shipped): lookup >= 45% of the reference's requests per second,
+its p99 <= 3x the reference's p99 in the same run.
 """
 
 from __future__ import annotations
@@ -183,8 +184,10 @@ def main() -> None:
               f"p99 {p99:.2f} ms   errors/non-2xx {bad}")  # fmt: skip
     ratio = summary["lookup"][0] / summary["reference"][0]
     print(f"ratio lookup/reference: {ratio:.0%}")
-    ok = ratio >= 0.5 and summary["lookup"][1] <= 25
-    print(f"bar (>= 50%, p99 <= 25 ms): {'met' if ok else 'MISSED'}")
+    p99_ratio = summary["lookup"][1] / summary["reference"][1]
+    print(f"p99 lookup/reference: {p99_ratio:.2f}x")
+    ok = ratio >= 0.45 and p99_ratio <= 3
+    print(f"bar (>= 45%, p99 <= 3x the reference's): {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -519,9 +519,13 @@ def main() -> None:
                 f"prefill is {pre['rps'] / route['rps']:.0%} of it"
             )
     (OUT / "prefill.json").write_text(json.dumps(results, indent=2))
-    warm, cold = results["warm"], results["cold"]
-    ok = warm["ratio"] >= 0.40 and warm["prefill"]["p99"] <= 25 and cold["ratio"] >= 0.25
-    print("bar (warm >= 40% and p99 <= 25 ms, cold >= 25%):", "met" if ok else "NOT met")
+    warm = results["warm"]
+    p99_ratio = warm["prefill"]["p99"] / warm["reference"]["p99"]
+    ok = warm["ratio"] >= 0.35 and p99_ratio <= 3
+    print(
+        f"bar (issue 15: warm >= 35%, p99 <= 3x the reference's; here {p99_ratio:.2f}x):",
+        "met" if ok else "NOT met",
+    )
     # With 32 connections kept busy the mean latency is 32 / rate (Little's law). The p99
     # lies above the mean unless a few requests take far longer than all the others, so the
     # p99 half of the bar needs more than 1,280 prefills a second; in practice about 2,250,
