@@ -16,15 +16,11 @@ The API only appends and reads; retention purges are the only deletes.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import itertools
 import logging
 import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,19 +29,18 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from autofill.errors import InvalidRequest, Problem, ServiceUnavailable
 from autofill.metrics import Metrics
-from autofill.models import AuditEntry, ServiceSecret
+from autofill.models import AuditEntry
 from autofill.trust.access import Principal
 from autofill.trust.audit_subjects import SubjectIndex
 from autofill.trust.audit_writers import AuditWriteError, AuditWriter, Row, make_audit_writer
+from autofill.trust.hashing import SubjectHasher
 from registries.database import sqlite_path
 
 log = logging.getLogger(__name__)
 
-HASH_KEY_NAME = "audit_hash_key"
 # Actions written to the log.
 PREFILL, LOOKUP, LISTING, SEARCH, EDIT = "prefill", "lookup", "listing", "search", "edit"
 ENUMERATION = "enumeration_suspected"
@@ -53,41 +48,6 @@ RESEED = "reseed"
 # How often the SQLite subject index catches up with the log (`autofill.trust.audit_subjects`).
 INDEX_SECONDS = 1.0
 ID_CHUNK = 500  # ids per query when reading a subject's indexed entries
-
-
-class SubjectHasher:
-    """Keyed hash of personal IDs and tax codes (audit entries, log lines, tokens)."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per use (cheaper)
-
-    def hash(self, identifier: str) -> str:
-        """HMAC-SHA256 of a canonical identifier, hex."""
-        mac = self._keyed.copy()
-        mac.update(identifier.encode())
-        return mac.hexdigest()
-
-    def derive(self, purpose: str) -> bytes:
-        """A separate key for another use (submission tokens), derived from this one."""
-        return hmac.new(self._key, b"autofill/derive/" + purpose.encode(), hashlib.sha256).digest()
-
-
-def load_hash_key(engine: Engine, configured: str | None) -> bytes:
-    """The audit hash key: the configured one, else one generated once and kept in the DB."""
-    if configured:
-        return configured.encode()
-    table = ServiceSecret.__table__
-    candidate = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    # Insert-or-keep, then read: concurrent first starts of several workers agree.
-    stmt = dialect.insert(table).values(name=HASH_KEY_NAME, value=candidate)
-    with engine.begin() as conn:
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-        value = conn.execute(
-            select(ServiceSecret.value).where(ServiceSecret.name == HASH_KEY_NAME)
-        ).scalar_one()
-    return value.encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from autofill.config import Settings
 from autofill.metrics import Metrics
 from autofill.trust.access import Authenticator, KeyStore, Principal
-from autofill.trust.audit import AuditLog, SubjectHasher, load_hash_key
+from autofill.trust.audit import AuditLog
 from autofill.trust.authz import Ask, Authorizer, Grant
 from autofill.trust.enumeration import EnumerationWatch
+from autofill.trust.hashing import SubjectHasher, load_hash_key
 from autofill.trust.keys import DatabaseKeyStore
 from autofill.trust.limits import RateLimiter
 from autofill.trust.redaction import install_log_redaction

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text, update
 
 from autofill.models import AuditEntry
-from autofill.trust.audit import SubjectHasher
+from autofill.trust.hashing import SubjectHasher
 from tests.api.keyring import bearer, create_key, fresh_person_id, store_citizens
 from tests.conftest import AUDIT_HASH_KEY
 

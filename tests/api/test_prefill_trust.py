@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from autofill.trust.audit import SubjectHasher
+from autofill.trust.hashing import SubjectHasher
 from tests import records
 from tests.api.keyring import bearer, create_key
 from tests.conftest import AUDIT_HASH_KEY

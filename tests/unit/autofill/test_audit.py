@@ -18,10 +18,9 @@ from autofill.trust.audit import (
     AuditLog,
     Disclosed,
     Release,
-    SubjectHasher,
     decode_cursor,
-    load_hash_key,
 )
+from autofill.trust.hashing import SubjectHasher, load_hash_key
 from tests.aio import run
 
 PORTAL = KeyPrincipal("k1", "portal", frozenset({"prefill"}))

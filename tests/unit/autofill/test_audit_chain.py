@@ -15,10 +15,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from autofill.trust.access import KeyPrincipal
-from autofill.trust.audit import LOOKUP, AuditLog, Disclosed, Release, SubjectHasher
+from autofill.trust.audit import LOOKUP, AuditLog, Disclosed, Release
 from autofill.trust.audit_chain import GENESIS, canonical, entry_hash
 from autofill.trust.audit_verify import verify_log
 from autofill.trust.checkpoints import Checkpointer, checkpoint_now, list_checkpoints
+from autofill.trust.hashing import SubjectHasher
 from autofill.trust.signing import Signer, SigningConfig, open_signer
 from tests.aio import run
 from tests.conftest import BACKEND

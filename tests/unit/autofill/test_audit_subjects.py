@@ -19,10 +19,10 @@ from autofill.trust.audit import (
     AuditLog,
     Disclosed,
     Release,
-    SubjectHasher,
     decode_cursor,
 )
 from autofill.trust.audit_subjects import SubjectIndex, index_path
+from autofill.trust.hashing import SubjectHasher
 from registries.database import sqlite_path
 from tests.aio import run
 from tests.conftest import BACKEND

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from autofill.trust.audit import SubjectHasher
+from autofill.trust.hashing import SubjectHasher
 from autofill.trust.redaction import IdentifierRedactor, install_log_redaction
 
 HASHER = SubjectHasher(b"h" * 32)
