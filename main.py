@@ -24,7 +24,7 @@ from autofill.api.metrics import RequestMetrics
 from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
-from autofill.config import Settings
+from autofill.config import Settings, SettingsError, load_settings
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
 from autofill.demo import seed_demo
@@ -142,7 +142,7 @@ NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fal
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service. Nothing reads the environment before this is called."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -232,7 +232,7 @@ def serve(settings: Settings | None = None, app: FastAPI | None = None) -> None:
     """
     import uvicorn
 
-    settings = settings or Settings()
+    settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     common: dict[str, Any] = {
         "host": settings.host,
@@ -256,4 +256,9 @@ def cli() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    try:
+        serve()
+    except SettingsError as error:
+        from autofill.cli import exit_on_settings_error
+
+        exit_on_settings_error(error)

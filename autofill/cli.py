@@ -6,7 +6,8 @@ only inside the commands that use them, so `autofill --help` imports little more
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import typer
 
@@ -32,11 +33,11 @@ def main() -> None:
 def serve(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve the HTTP API (options override AUTOFILL_HOST, _PORT, _WORKERS)."""
     from autofill.cli_database import shown_url
-    from autofill.config import Settings
+    from autofill.config import load_settings
     from main import serve as serve_app  # the composition root, loaded only to serve
 
     overrides: dict[str, Any] = {"host": host, "port": port, "workers": workers}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"database: {shown_url(settings.database_url)}", err=True)
     serve_app(settings)
 
@@ -50,8 +51,23 @@ app.add_typer(audit_app, name="audit")
 
 
 def run() -> None:
-    """Entry point of the `autofill` console script."""
-    app()
+    """Entry point of the `autofill` console script. Invalid settings end it with one line
+    per problem (exit code 2), not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        from autofill.config import SettingsError
+
+        if not isinstance(exc, SettingsError):
+            raise
+        exit_on_settings_error(exc)
+
+
+def exit_on_settings_error(error: Exception) -> NoReturn:
+    """Print each settings problem on stderr and exit with code 2."""
+    for problem in getattr(error, "problems", [str(error)]):
+        print(f"configuration error: {problem}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 if __name__ == "__main__":

@@ -58,11 +58,11 @@ def open_database(*, create: bool, settings: Settings | None = None) -> tuple[Se
 
     With `create=False` (a command that only reads), a database that does not exist yet,
     or holds no tables, is refused with a hint rather than created empty (exit code 2)."""
-    from autofill.config import Settings
+    from autofill.config import load_settings
     from autofill.database import migrate
     from registries.database import make_engine
 
-    settings = settings or Settings()
+    settings = settings or load_settings()
     url = settings.database_url
     typer.echo(f"database: {shown_url(url)}", err=True)
     path = _sqlite_file(url)

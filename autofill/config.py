@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -135,3 +136,29 @@ class Settings(BaseSettings):
                 "AUTOFILL_SIGNING_KEY_PUBLISH_SECONDS"
             )
         return self
+
+
+class SettingsError(ValueError):
+    """The environment's settings are invalid. Each problem names its variable and never
+    echoes a value (a database URL may carry a password)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    field = "_".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    return f"AUTOFILL_{field.upper()}: {message}" if field else message
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and `.env` (`overrides` win); `SettingsError` when
+    they are invalid."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [_problem(error) for error in exc.errors(include_input=False, include_url=False)]
+        raise SettingsError(problems) from None

@@ -29,12 +29,12 @@ PROGRESS_FROM = 50_000  # entries; a shorter walk needs no bar
 
 
 def _setup() -> tuple[Settings, Engine, SigningConfig]:
-    from autofill.config import Settings
+    from autofill.config import load_settings
     from autofill.database import migrate
     from autofill.trust.signing import signing_config
     from registries.database import make_engine
 
-    settings = Settings()
+    settings = load_settings()
     config = signing_config(settings)
     if config is None:
         console.print(
@@ -57,12 +57,12 @@ def list_() -> None:
     time shown), those retired and no longer published."""
     from rich.table import Table
 
-    from autofill.config import Settings
+    from autofill.config import load_settings
     from autofill.database import migrate
     from autofill.trust import signing_keys
     from registries.database import make_engine
 
-    settings = Settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
     try:
@@ -164,7 +164,7 @@ def verify(
     inserted or cut off, 0 when nothing was."""
     from sqlalchemy import inspect
 
-    from autofill.config import Settings
+    from autofill.config import load_settings
     from registries.database import make_engine
 
     url = database if database and "://" in database else None
@@ -173,7 +173,7 @@ def verify(
         if not Path(database).is_file():
             console.print(f"[red]error:[/red] no such file: {database}")
             raise typer.Exit(code=2)
-    engine = make_engine(url or Settings().database_url)
+    engine = make_engine(url or load_settings().database_url)
     try:
         if not inspect(engine).has_table("audit_chain_head"):
             console.print("[red]error:[/red] this database has no audit chain (not migrated?)")

@@ -118,3 +118,33 @@ def test_personas_keep_keys_and_identifiers_whole_when_narrow() -> None:
     table = runner.invoke(app, ["seed", "personas"], env={"COLUMNS": "40"}).stdout
     for p in PERSONAS:
         assert p.key in table and p.identifier in table
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        ("99999", "AUTOFILL_PORT: Input should be less than or equal to 65535"),
+        ("8123", "AUTOFILL_ADMIN_KEY must be set when using a shared database"),
+    ],
+    ids=["field", "model"],
+)
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "autofill.cli", "forms", "list"], ["main.py"]],
+    ids=["autofill-cli", "python-main"],
+)
+def test_invalid_settings_are_one_line_each_without_secrets(
+    command: list[str], port: str, expected: str
+) -> None:
+    """Invalid settings: a plain message per problem, exit code 2, no traceback and no echo
+    of the database URL's password."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOFILL_")}
+    env["AUTOFILL_DATABASE_URL"] = "postgresql+psycopg://someone:hunter2secret@127.0.0.1/x"
+    env["AUTOFILL_PORT"] = port
+    run = subprocess.run(
+        [sys.executable, *command], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [f"configuration error: {expected}"]
+    assert "hunter2secret" not in run.stdout
