@@ -35,6 +35,11 @@ SECURITY_SCHEMES = {
         "or one made with `POST /v1/keys` / `autofill keys create`",
     }
 }
+PROBLEM_REF = "#/components/schemas/ProblemDetails"
+BODY_REFUSALS = {
+    "413": "Request body too large or too deeply nested",
+    "415": "Request body is not JSON (send `Content-Type: application/json`)",
+}
 # Swagger UI keeps the key across page reloads, so a try-out does not need it typed again.
 SWAGGER_PARAMETERS = {"persistAuthorization": True, "defaultModelsExpandDepth": 0}
 # The pages may load nothing from elsewhere (ReDoc would fetch its vendor's logo): the docs
@@ -59,6 +64,22 @@ def declare_security(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def declare_body_refusals(document: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that takes a body may also answer 413 (over the size or depth limit)
+    and 415 (not JSON): the request guard (`autofill.api.guard`, under /v1) decides both
+    before the route runs."""
+    problem = document.get("components", {}).get("schemas", {}).get("ProblemDetails")
+    content = {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}} if problem else {}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            if not path.startswith("/v1/") or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in BODY_REFUSALS.items():
+                responses.setdefault(status, {"description": description, "content": content})
+    return document
+
+
 def mount_docs(app: FastAPI, settings: Settings) -> None:
     """Serve `/docs`, its OAuth2 redirect page and `/redoc` from local assets, and make
     `app.openapi()` declare bearer security and this deployment's limits. Build the app
@@ -67,7 +88,7 @@ def mount_docs(app: FastAPI, settings: Settings) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = declare_security(build())
+            document = declare_body_refusals(declare_security(build()))
             admin.document_limits(document, settings)
             app.openapi_schema = document
         return app.openapi_schema

@@ -33,3 +33,17 @@ def test_docs_pages_load_their_assets_from_the_service(anonymous) -> None:
             asset = anonymous.get(f"/docs-assets/{name}")
             assert asset.status_code == 200
             assert len(asset.content) > 100_000
+
+
+def test_operations_with_a_body_document_413_and_415(anonymous) -> None:
+    """The request guard's refusals are in the contract of every operation taking a body."""
+    document = anonymous.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if "requestBody" in operation and path.startswith("/v1/"):
+                assert {"413", "415"} <= responses.keys(), (method, path)
+                schema = responses["415"]["content"]["application/problem+json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ProblemDetails"}
+            elif method == "get":
+                assert "413" not in responses and "415" not in responses, (method, path)
