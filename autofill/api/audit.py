@@ -82,13 +82,10 @@ async def search_audit(
         try:
             _, canonical = identify(subject)
         except InvalidIdentifier as exc:
-            if exc.code != "check_digit":
-                raise InvalidRequest(
-                    exc.detail, problems=[Problem("/subject", exc.detail, exc.code)]
-                ) from exc
-            # The pattern cannot say the check digit: a code nobody can have was released
-            # to nobody.
-            return AuditPage(items=[], next_cursor=None)
+            # A wrong check digit too (the parameter's pattern cannot state it): refused.
+            raise InvalidRequest(
+                exc.detail, problems=[Problem("/subject", exc.detail, exc.code)]
+            ) from exc
         subject_hash = trust.hasher.hash(canonical)
     where = AuditFilter(
         key_id=key_id,

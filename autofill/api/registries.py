@@ -21,7 +21,7 @@ from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.api.signed import JOSE_RESPONSES, accepts_jose, respond
 from autofill.container import Services
 from autofill.trust import Grant, Trust
-from registries.errors import InvalidIdentifier, InvalidQuery, Problem, RecordNotFound
+from registries.errors import InvalidIdentifier, InvalidQuery, Problem
 from registries.identifiers import PersonalId, normalize_tax_code, tax_code_pattern
 from registries.schemas import BusinessRecord, CitizenRecord
 from registries.search import describe_query
@@ -61,8 +61,8 @@ BusinessKey = Annotated[
     WithJsonSchema({"type": "string", "pattern": tax_code_pattern()}),
     Path(
         description="enterprise code / tax code: 10 digits, a branch's 10 + '-' + 3, or an "
-        "individual's 12-digit personal ID. A code whose check digit is wrong names no "
-        "business: 404 with the expected rule in `errors`.",
+        "individual's 12-digit personal ID. A code whose check digit is wrong is refused "
+        "with 422 and the rule it breaks in `errors`.",
     ),
 ]
 Name = Annotated[
@@ -104,18 +104,13 @@ def _trust(request: Request) -> Trust:
 
 
 def _business_key(code: str) -> str:
-    """The canonical tax code; a code that matches the pattern but breaks its check digit
-    cannot be a business's, so it is answered as one that is not there (404)."""
+    """The canonical tax code; an invalid one (a wrong check digit too, which the path's
+    pattern cannot state) is a 422 located at `/code`."""
     try:
         return normalize_tax_code(code)
     except InvalidIdentifier as exc:
-        if exc.code != "check_digit":
-            exc.problems = [Problem("/code", exc.detail, exc.code)]
-            raise
-        raise RecordNotFound(
-            f"no business has the code {code}: {exc.detail}",
-            problems=[Problem("/code", exc.detail, exc.code)],
-        ) from None
+        exc.problems = [Problem("/code", exc.detail, exc.code)]
+        raise
 
 
 def _json(doc: bytes, status_code: int = 200) -> Response:

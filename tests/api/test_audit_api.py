@@ -108,6 +108,13 @@ class TestLookupAudit:
 
 
 class TestAuditQuery:
+    def test_a_subject_with_a_wrong_check_digit_is_refused(self, client) -> None:
+        r = client.get("/v1/audit", params={"subject": "0100109107"})
+        assert r.status_code == 422
+        (error,) = r.json()["errors"]
+        assert error["pointer"] == "/subject"
+        assert error["code"] == "check_digit"
+
     def test_filters_by_subject_form_key_and_time(
         self, client, database_url, person, other
     ) -> None:

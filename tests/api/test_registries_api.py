@@ -31,11 +31,11 @@ class TestLookupErrors:
         assert body["errors"][0]["pointer"].startswith("/")
         assert words in body["detail"]
 
-    def test_a_code_with_a_wrong_check_digit_names_no_business(self, client) -> None:
-        # The path pattern cannot say the check digit, so a code that matches it is a code
-        # that is not in the registry (404), with the rule it breaks.
+    def test_a_code_with_a_wrong_check_digit_is_refused_with_the_rule(self, client) -> None:
+        # DESIGN §4: a bad identifier is a 422 that says what is wrong, the check digit too
+        # (which the path's pattern cannot state).
         r = client.get("/v1/businesses/0100109107")
-        assert r.status_code == 404
+        assert r.status_code == 422
         assert r.headers["content-type"] == PROBLEM
         body = r.json()
         assert body["errors"] == [
