@@ -7,8 +7,9 @@ import asyncio
 import hashlib
 
 from autofill.config import Settings
+from registries import repository
 from registries.cache import Cache, make_cache
-from registries.database import RecordReader, SqliteReader
+from registries.database import RecordReader, SqliteReader, make_engine
 
 
 def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cache:
@@ -25,13 +26,28 @@ def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cach
         # Entries of different databases never meet in a shared Redis.
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
         shared_tier=settings.cache_shared_tier,
+        replicas=bool(settings.database_replica_urls),
     )
+
+
+def primary_wal_position(settings: Settings) -> int | None:
+    """The primary's WAL position now, when reads may go to replicas (else None)."""
+    if not settings.database_replica_urls:
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return repository.wal_position(conn)
+    finally:
+        engine.dispose()
 
 
 def clear_record_caches(settings: Settings) -> bool:
     """Empty every running worker's record cache; False when there is none to reach."""
     if not settings.redis_url or settings.embedded:
         return False  # no shared tier: nothing outside this process caches records
+
+    lsn = primary_wal_position(settings)  # after the write: replicas must replay it
 
     async def clear() -> None:
         cache = record_cache(settings)
@@ -41,7 +57,7 @@ def clear_record_caches(settings: Settings) -> bool:
                 if getattr(cache, "live", True):
                     break
                 await asyncio.sleep(0.02)
-            await cache.clear()
+            await cache.clear(lsn=lsn)
         finally:
             await cache.close()
 

@@ -71,10 +71,14 @@ def decode_cursor(registry: str, cursor: str) -> str:
 class RegistryService:
     """Reads and edits of both registries."""
 
-    def __init__(self, *, engine: Engine, reader: RecordReader, cache: Cache) -> None:
+    def __init__(
+        self, *, engine: Engine, reader: RecordReader, cache: Cache, replicas: bool = False
+    ) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache
+        # Reads may go to replicas: each edit tells every worker its WAL position.
+        self.replicas = replicas
         self.search = SearchService(engine)
 
     async def _fetch(self, registry: str, key: str) -> Record | None:
@@ -166,8 +170,19 @@ class RegistryService:
         await self._edited(registry, key)
 
     async def _edited(self, registry: str, key: str) -> None:
-        """After a committed edit: no cache tier of any worker keeps the old document."""
-        await self.cache.invalidate(f"{registry}:{key}")
+        """After a committed edit: no cache tier of any worker keeps the old document, and
+        no worker reads from a replica that has not replayed it (`registries.replicas`)."""
+        await self.cache.invalidate(f"{registry}:{key}", lsn=await self.wal_position())
+
+    async def wal_position(self) -> int | None:
+        """With replicas, the primary's WAL position now (after a commit: past it)."""
+        if not self.replicas:
+            return None
+        return await self._in_thread(self._wal_position)
+
+    def _wal_position(self) -> int:
+        with self.engine.connect() as conn:
+            return repository.wal_position(conn)
 
     def _validate(self, kind: RegistryKind, key: str, body: dict[str, Any]) -> dict[str, Any]:
         try:

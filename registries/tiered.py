@@ -16,6 +16,9 @@ shows the new value), by construction rather than by timing:
    generation (Lua), so a slow read cannot put an old value back after an edit.
 4. `clear` (reseed) bumps a namespace epoch that is part of every Redis key and is
    broadcast the same way, so every tier of every worker is emptied at once.
+5. With read replicas, an edit's primary WAL position rides along (`lsn=`): the same
+   transaction raises the namespace's recorded position, the broadcast carries it, and
+   each worker raises its `wal_floor` before it acks (`registries.replicas`).
 
 Redis down: reads go straight to the database (a circuit breaker skips Redis for a
 second after a failure), invalidations that could not be sent are replayed when Redis is
@@ -49,6 +52,13 @@ if (g == false and ARGV[2] == '') or g == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
   return 1
 end
+return 0
+"""
+
+# Raise the recorded WAL position, never lower it (edits' positions arrive in any order).
+_RAISE_LSN = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0
 """
 
@@ -106,6 +116,9 @@ class TieredCache:
         self._rec = f"autofill:rec:{ns}:"
         self._gen = f"autofill:gen:{ns}:"
         self._epoch_key = f"autofill:epoch:{ns}"
+        self._lsn_key = f"autofill:lsn:{ns}"
+        self._floor = 0  # the newest edit's WAL position this worker knows of
+        self._pending_lsn = 0
         self._channel = f"autofill:inval:{ns}"
         self._ack_channel = f"autofill:ack:{ns}:{self.worker}"
         self._epoch = 0
@@ -155,37 +168,57 @@ class TieredCache:
 
     # -- invalidation ----------------------------------------------------------------------
 
-    async def invalidate(self, *keys: str) -> None:
-        """Evict keys from every tier of every worker; returns once all have evicted."""
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
+        """Evict keys from every tier of every worker; returns once all have evicted (and
+        know the edit's WAL position `lsn`, when given)."""
         if not keys:
             return
         self.local.invalidate_now(*keys)
+        lsn = self._raise_floor(lsn)
 
         def ops(pipe: Any) -> None:
             for key in keys:
                 pipe.incr(self._gen + key)
                 pipe.expire(self._gen + key, 2 * self._ttl)
                 pipe.delete(self._rec_key(key))
+            if lsn:
+                pipe.eval(_RAISE_LSN, 1, self._lsn_key, lsn)
 
-        if not await self._broadcast({"keys": list(keys)}, ops):
+        if not await self._broadcast({"keys": list(keys), "lsn": lsn}, ops):
             self._pending.update(keys)
+            self._pending_lsn = max(self._pending_lsn, lsn)
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Empty every tier of every worker (after a reseed)."""
         self.local.clear_now()
+        lsn = self._raise_floor(lsn)
         epoch: dict[str, int] = {}
 
         def ops(pipe: Any) -> None:
             pipe.incr(self._epoch_key)
+            if lsn:
+                pipe.eval(_RAISE_LSN, 1, self._lsn_key, lsn)
 
         def payload(results: list[Any]) -> dict[str, Any]:
             epoch["value"] = int(results[0])
-            return {"clear": True, "epoch": epoch["value"]}
+            return {"clear": True, "epoch": epoch["value"], "lsn": lsn}
 
         if await self._broadcast(payload, ops):
             self._epoch = epoch["value"]
         else:
             self._pending_clear = True
+            self._pending_lsn = max(self._pending_lsn, lsn)
+
+    def _raise_floor(self, lsn: int | None) -> int:
+        if lsn:
+            self._floor = max(self._floor, lsn)
+        return lsn or 0
+
+    @property
+    def wal_floor(self) -> int | None:
+        """The WAL position a replica must have replayed to serve this worker's reads (every
+        edit acknowledged so far); None while unsubscribed (edits may have been missed)."""
+        return self._floor if self._live else None
 
     async def _broadcast(
         self,
@@ -257,7 +290,9 @@ class TieredCache:
             if message is None:
                 raise ConnectionError("no subscription confirmation")
             confirmed += message["type"] == "subscribe"
-        self._epoch = int(await self._redis.get(self._epoch_key) or 0)
+        epoch, lsn = await self._redis.mget(self._epoch_key, self._lsn_key)
+        self._epoch = int(epoch or 0)
+        self._raise_floor(int(lsn or 0))
         self.local.clear_now()  # invalidations may have been missed while away
         self._live = True
         self._down_until = 0.0
@@ -293,6 +328,7 @@ class TieredCache:
                 acks.add()
             return
         body = orjson.loads(message["data"])
+        self._raise_floor(body.get("lsn"))
         if body.get("clear"):
             self._epoch = int(body["epoch"])
             self.local.clear_now()
@@ -302,11 +338,12 @@ class TieredCache:
 
     async def _replay(self) -> None:
         keys, self._pending = self._pending, set()
+        lsn, self._pending_lsn = self._pending_lsn, 0
         if self._pending_clear or len(keys) > 10_000:
             self._pending_clear = False
-            await self.clear()
+            await self.clear(lsn=lsn)
         elif keys:
-            await self.invalidate(*keys)
+            await self.invalidate(*keys, lsn=lsn)
 
     # -- state -----------------------------------------------------------------------------
 

@@ -1,0 +1,235 @@
+"""Record reads from PostgreSQL streaming replicas, never older than an acknowledged edit.
+
+Read-your-writes across workers, by construction:
+
+1. An edit commits on the primary, then reads the primary's WAL position
+   (`pg_current_wal_lsn()`, at or past the end of its commit record) and hands it to the
+   cache's invalidation (`registries.tiered.TieredCache.invalidate(..., lsn=)`): one Redis
+   transaction raises the recorded position, and the broadcast carries it to every
+   worker, which raises its own *floor* before it acknowledges. The edit is answered only
+   once every subscribed worker has acknowledged, so by then each knows the position.
+2. A read is served by a replica only if the replica has replayed up to the floor
+   (`pg_last_wal_replay_lsn()`): a replay position, once seen, only grows, so the one last
+   seen is kept and asked again only when the floor is past it (at most every
+   `RECHECK_SECONDS`, one question at a time). Otherwise, or when no floor is known (the
+   worker's Redis listener is not subscribed: it may have missed edits), the primary
+   serves.
+3. A replica that fails a read is marked down and the read is served by the primary; a
+   probe every `PROBE_SECONDS` asks every replica its replay position (and the primary
+   its own, for the lag in bytes), and marks a replica that answers up again.
+
+Edits, audit writes, listings and name searches use the primary's engine, not this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from registries.database import PostgresReader, RecordReader
+from registries.errors import RegistryUnavailable
+
+log = logging.getLogger(__name__)
+
+REPLAY_LSN = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')"
+CURRENT_LSN = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"
+# A lagging replica is asked its replay position at most this often per worker; reads in
+# between go to the primary.
+RECHECK_SECONDS = 0.02
+PROBE_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaStatus:
+    """What readiness and metrics say of one replica."""
+
+    name: str
+    up: bool
+    lag_bytes: int | None  # behind the primary's current WAL position, at the last probe
+    behind: bool  # has not replayed up to the last edit this worker knows of
+
+
+class Replica:
+    """One replica: its reader, whether it answers, and the replay position last seen."""
+
+    def __init__(self, name: str, reader: PostgresReader) -> None:
+        self.name = name
+        self.reader = reader
+        self.up = True  # until a read or a probe fails
+        self.replay = -1  # bytes of WAL replayed, as last seen (-1: not yet asked)
+        self.lag_bytes: int | None = None
+        self._asked_at = 0.0
+        self._asking: asyncio.Future[int] | None = None
+
+    async def ask(self) -> int:
+        """Its replay position now (one query, shared by whoever asks meanwhile)."""
+        if not self.asking:
+            self._asking = asyncio.ensure_future(self._ask())
+        assert self._asking is not None
+        return await asyncio.shield(self._asking)
+
+    @property
+    def asking(self) -> bool:
+        """Whether a question is under way."""
+        return self._asking is not None and not self._asking.done()
+
+    async def _ask(self) -> int:
+        self._asked_at = time.monotonic()
+        row = await self.reader.fetch_one(REPLAY_LSN)
+        if row is None or row[0] is None:
+            # Not in recovery: a primary, or a promoted replica. Serving from it could miss
+            # edits made on the real primary; never trusted.
+            raise RegistryUnavailable(f"replica {self.name} is not a standby")
+        self.replay = max(self.replay, int(row[0]))
+        return self.replay
+
+    async def caught_up(self, needed: int) -> bool:
+        """Whether it has replayed up to `needed`, asking again only when it may have."""
+        if self.replay >= needed:
+            return True
+        if time.monotonic() - self._asked_at < RECHECK_SECONDS and not self.asking:
+            return False
+        return await self.ask() >= needed
+
+
+class ReplicatedReader:
+    """A `RecordReader` that serves from replicas when they are current enough.
+
+    `floor()` is the WAL position every read must see (the last acknowledged edit this
+    worker knows of), or None when it cannot know (then the primary serves).
+    """
+
+    def __init__(
+        self,
+        primary: RecordReader,
+        replicas: list[PostgresReader],
+        floor: Callable[[], int | None],
+        *,
+        primary_position: Callable[[], Any] | None = None,
+    ) -> None:
+        self.primary = primary
+        self.replicas = [Replica(str(i), reader) for i, reader in enumerate(replicas)]
+        self._floor = floor
+        self._primary_position = primary_position
+        self._next = 0
+        self.reads = {"replica": 0, "primary": 0}
+        self.fallbacks = {"behind": 0, "down": 0, "unknown_floor": 0}
+        self._probe: asyncio.Task[None] | None = None
+
+    async def get(self, registry: str, key: str) -> bytes | None:
+        """The stored document, from a replica that has replayed the floor, else the primary."""
+        replica = await self._choose()
+        if replica is not None:
+            try:
+                doc = await replica.reader.get(registry, key)
+            except RegistryUnavailable:
+                self._down(replica)
+                self.fallbacks["down"] += 1
+            else:
+                self.reads["replica"] += 1
+                return doc
+        self.reads["primary"] += 1
+        return await self.primary.get(registry, key)
+
+    async def _choose(self) -> Replica | None:
+        needed = self._floor()
+        if needed is None:
+            self.fallbacks["unknown_floor"] += 1
+            return None
+        count = len(self.replicas)
+        start, self._next = self._next, (self._next + 1) % count
+        reason = "down"
+        for i in range(count):
+            replica = self.replicas[(start + i) % count]
+            if not replica.up:
+                continue
+            try:
+                if await replica.caught_up(needed):
+                    return replica
+            except RegistryUnavailable:
+                self._down(replica)
+                continue
+            reason = "behind"
+        self.fallbacks[reason] += 1
+        return None
+
+    def _down(self, replica: Replica) -> None:
+        if replica.up:
+            log.warning("replica %s is down: reads go to the primary", replica.name)
+        replica.up = False
+
+    async def probe(self) -> None:
+        """Ask every replica its replay position (a replica that answers is up again),
+        and the primary its own, for each replica's lag in bytes."""
+        current: int | None = None
+        if self._primary_position is not None:
+            with contextlib.suppress(Exception):
+                current = int(await self._primary_position())
+        for replica in self.replicas:
+            try:
+                replay = await replica.ask()
+            except RegistryUnavailable:
+                self._down(replica)
+                continue
+            if not replica.up:
+                log.warning("replica %s is back: reads go to it again", replica.name)
+            replica.up = True
+            replica.lag_bytes = None if current is None else max(0, current - replay)
+
+    async def _probing(self) -> None:
+        while True:
+            await asyncio.sleep(PROBE_SECONDS)
+            with contextlib.suppress(Exception):
+                await self.probe()
+
+    def start(self) -> None:
+        """Start the background probe (once the event loop runs)."""
+        if self._probe is None:
+            self._probe = asyncio.create_task(self._probing(), name="replica-probe")
+
+    def status(self) -> list[ReplicaStatus]:
+        """Each replica as last seen (no query)."""
+        floor = self._floor()
+        return [
+            ReplicaStatus(
+                name=r.name,
+                up=r.up,
+                lag_bytes=r.lag_bytes,
+                behind=floor is None or r.replay < floor,
+            )
+            for r in self.replicas
+        ]
+
+    async def ping(self) -> None:
+        """The primary answers (replicas are optional: their state is in `status`)."""
+        await self.primary.ping()
+
+    async def close(self) -> None:
+        """Stop the probe and close the replicas' pools (the primary's is its owner's)."""
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._probe
+            self._probe = None
+        for replica in self.replicas:
+            await replica.reader.close()
+
+
+def replicated_reader(
+    primary: RecordReader, urls: list[str], floor: Callable[[], int | None]
+) -> ReplicatedReader:
+    """A reader over `primary` and a pool for each replica URL (psycopg)."""
+    replicas = [PostgresReader(url, wait_seconds=0.5) for url in urls]
+    position = None
+    if isinstance(primary, PostgresReader):
+
+        async def position() -> Any:
+            row = await primary.fetch_one(CURRENT_LSN)
+            return None if row is None else row[0]
+
+    return ReplicatedReader(primary, replicas, floor, primary_position=position)
