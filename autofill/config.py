@@ -14,7 +14,10 @@ from sqlalchemy.exc import ArgumentError
 class Settings(BaseSettings):
     """Everything the service can be told; built once by the composition root."""
 
-    model_config = SettingsConfigDict(env_prefix="AUTOFILL_", env_file=".env", extra="ignore")
+    # Errors never echo what was given: database URLs and keys may hold secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOFILL_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite:///./autofill.db"
     # Streaming replicas of the PostgreSQL primary, comma-separated: record lookups (and

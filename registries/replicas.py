@@ -10,10 +10,10 @@ Read-your-writes across workers, by construction:
    once every subscribed worker has acknowledged, so by then each knows the position.
 2. A read is served by a replica only if the replica has replayed up to the floor
    (`pg_last_wal_replay_lsn()`): a replay position, once seen, only grows, so the one last
-   seen is kept and asked again only when the floor is past it (at most every
-   `RECHECK_SECONDS`, one question at a time). Otherwise, or when no floor is known (the
-   worker's Redis listener is not subscribed: it may have missed edits), the primary
-   serves.
+   seen is kept and asked again only when the floor is past it: at once for a newer edit,
+   else at most every `RECHECK_SECONDS`; one question at a time. Otherwise, or when no
+   floor is known (the worker's Redis listener is not subscribed: it may have missed
+   edits), the primary serves.
 3. A replica that fails a read is marked down and the read is served by the primary; a
    probe every `PROBE_SECONDS` asks every replica its replay position (and the primary
    its own, for the lag in bytes), and marks a replica that answers up again.
@@ -64,6 +64,7 @@ class Replica:
         self.replay = -1  # bytes of WAL replayed, as last seen (-1: not yet asked)
         self.lag_bytes: int | None = None
         self._asked_at = 0.0
+        self._asked_for = -1  # the newest position a read has asked it about
         self._asking: asyncio.Future[int] | None = None
 
     async def ask(self) -> int:
@@ -92,8 +93,10 @@ class Replica:
         """Whether it has replayed up to `needed`, asking again only when it may have."""
         if self.replay >= needed:
             return True
-        if time.monotonic() - self._asked_at < RECHECK_SECONDS and not self.asking:
-            return False
+        recent = time.monotonic() - self._asked_at < RECHECK_SECONDS
+        if needed <= self._asked_for and recent and not self.asking:
+            return False  # asked for this edit a moment ago: not replayed yet
+        self._asked_for = max(self._asked_for, needed)
         return await self.ask() >= needed
 
 
