@@ -4,12 +4,14 @@ out-of-process write (the seed CLI) tells every running worker to drop what it c
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 
 from autofill.config import Settings
 from registries import repository
 from registries.cache import Cache, make_cache
-from registries.database import RecordReader, SqliteReader, make_engine
+from registries.database import PostgresReader, RecordReader, SqliteReader, make_engine
+from registries.replicas import primary_position
 
 
 def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cache:
@@ -27,6 +29,11 @@ def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cach
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
         shared_tier=settings.cache_shared_tier,
         replicas=bool(settings.database_replica_urls),
+        wal_position=(
+            functools.partial(primary_position, reader)
+            if isinstance(reader, PostgresReader)
+            else None
+        ),
     )
 
 

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
                 "AUTOFILL_DATABASE_REPLICA_URLS needs a PostgreSQL AUTOFILL_DATABASE_URL: "
                 "the embedded SQLite file has no replicas"
             )
+        if make_url(self.database_url).drivername != "postgresql+psycopg":
+            raise ValueError(
+                "AUTOFILL_DATABASE_REPLICA_URLS needs a postgresql+psycopg:// "
+                "AUTOFILL_DATABASE_URL (the primary's WAL position is read through it)"
+            )
         if not self.redis_url:
             # Every worker must learn each edit's WAL position before the edit is answered;
             # only Redis carries it. A lone worker cannot know it is alone (docs/replicas.md).

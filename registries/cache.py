@@ -257,13 +257,15 @@ def make_cache(
     namespace: str = "",
     shared_tier: bool = True,
     replicas: bool = False,
+    wal_position: Callable[[], Awaitable[int]] | None = None,
 ) -> Cache:
     """The cache for a deployment (docs/caching.md says why each choice).
 
     `changes` reads the embedded registry's change counter (SQLite; None elsewhere);
     `shared_database` is False for SQLite; `namespace` keeps the entries of different
     databases apart in a shared Redis; `replicas`: reads may go to replicas, whose
-    read-your-writes needs the Redis listener (`TieredCache.wal_floor`) even with no tier.
+    read-your-writes needs the Redis listener (`TieredCache.wal_floor`) even with no tier,
+    and `wal_position` reads the primary's WAL position (`registries.replicas.WalFloor`).
     """
     if (max_items <= 0 or max_bytes <= 0) and not (replicas and redis_url):
         return NoCache()
@@ -283,6 +285,7 @@ def make_cache(
             local_items=max_items,
             local_bytes=max_bytes,
             shared_tier=shared_tier,
+            wal_position=wal_position if replicas else None,
         )
     if workers > 1:
         return NoCache()

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,61 @@ CURRENT_LSN = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"
 # between go to the primary.
 RECHECK_SECONDS = 0.02
 PROBE_SECONDS = 1.0
+
+
+class WalFloor:
+    """The WAL position every read of this worker must see (`TieredCache.wal_floor`).
+
+    Raised by each edit's broadcast and by the position recorded in Redis, and, each time
+    the worker's Redis listener (re)subscribes, by the primary's own position read after
+    the subscription: an edit acknowledged before that is behind it, one after reaches
+    the listener. Unknown until that read succeeds (then the primary serves the reads):
+    edits made while the listener was away may have left no trace in Redis (a restart).
+    """
+
+    def __init__(self, position: Callable[[], Awaitable[int]] | None) -> None:
+        self.value = 0
+        self._position = position
+        self.known = position is None
+        self._learning: asyncio.Task[None] | None = None
+
+    def raise_to(self, lsn: int | None) -> int:
+        """Raise it to `lsn` (never lower); returns `lsn` or 0."""
+        if lsn:
+            self.value = max(self.value, int(lsn))
+        return int(lsn or 0)
+
+    def relearn(self) -> None:
+        """After a (re)subscription: unknown until the primary has told its position."""
+        if self._position is None:
+            return
+        self.known = False
+        if self._learning is not None:
+            self._learning.cancel()
+        self._learning = asyncio.create_task(self._learn(self._position), name="wal-floor")
+
+    async def _learn(self, position: Callable[[], Awaitable[int]]) -> None:
+        while True:
+            try:
+                self.raise_to(await position())
+            except Exception as exc:  # the primary is down: ask again
+                log.info("primary WAL position not read (%s); reads stay on the primary", exc)
+                await asyncio.sleep(0.5)
+            else:
+                self.known = True
+                return
+
+    def stop(self) -> None:
+        """Cancel a read of the primary's position under way."""
+        if self._learning is not None:
+            self._learning.cancel()
+            self._learning = None
+
+
+async def primary_position(primary: PostgresReader) -> int:
+    """The primary's WAL position now, in bytes."""
+    row = await primary.fetch_one(CURRENT_LSN)
+    return int(row[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +286,5 @@ def replicated_reader(
     replicas = [PostgresReader(url, wait_seconds=0.5) for url in urls]
     position = None
     if isinstance(primary, PostgresReader):
-
-        async def position() -> Any:
-            row = await primary.fetch_one(CURRENT_LSN)
-            return None if row is None else row[0]
-
+        position = functools.partial(primary_position, primary)
     return ReplicatedReader(primary, replicas, floor, primary_position=position)

@@ -18,7 +18,8 @@ shows the new value), by construction rather than by timing:
    broadcast the same way, so every tier of every worker is emptied at once.
 5. With read replicas, an edit's primary WAL position rides along (`lsn=`): the same
    transaction raises the namespace's recorded position, the broadcast carries it, and
-   each worker raises its `wal_floor` before it acks (`registries.replicas`).
+   each worker raises its `wal_floor` before it acks; on each subscription the floor is
+   relearned from the primary (`registries.replicas.WalFloor`).
 
 Redis down: reads go straight to the database (a circuit breaker skips Redis for a
 second after a failure), invalidations that could not be sent are replayed when Redis is
@@ -32,7 +33,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -40,6 +41,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from registries.cache import Loader, MemoryCache, Record
+from registries.replicas import WalFloor
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ class TieredCache:
         local_ttl_seconds: float = 60.0,
         ack_timeout: float = 1.0,
         shared_tier: bool = True,
+        wal_position: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self._redis = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=0.5)
         self.local = MemoryCache(
@@ -117,7 +120,7 @@ class TieredCache:
         self._gen = f"autofill:gen:{ns}:"
         self._epoch_key = f"autofill:epoch:{ns}"
         self._lsn_key = f"autofill:lsn:{ns}"
-        self._floor = 0  # the newest edit's WAL position this worker knows of
+        self.floor = WalFloor(wal_position)  # the newest edit's WAL position known here
         self._pending_lsn = 0
         self._channel = f"autofill:inval:{ns}"
         self._ack_channel = f"autofill:ack:{ns}:{self.worker}"
@@ -174,7 +177,7 @@ class TieredCache:
         if not keys:
             return
         self.local.invalidate_now(*keys)
-        lsn = self._raise_floor(lsn)
+        lsn = self.floor.raise_to(lsn)
 
         def ops(pipe: Any) -> None:
             for key in keys:
@@ -191,7 +194,7 @@ class TieredCache:
     async def clear(self, *, lsn: int | None = None) -> None:
         """Empty every tier of every worker (after a reseed)."""
         self.local.clear_now()
-        lsn = self._raise_floor(lsn)
+        lsn = self.floor.raise_to(lsn)
         epoch: dict[str, int] = {}
 
         def ops(pipe: Any) -> None:
@@ -209,16 +212,11 @@ class TieredCache:
             self._pending_clear = True
             self._pending_lsn = max(self._pending_lsn, lsn)
 
-    def _raise_floor(self, lsn: int | None) -> int:
-        if lsn:
-            self._floor = max(self._floor, lsn)
-        return lsn or 0
-
     @property
     def wal_floor(self) -> int | None:
         """The WAL position a replica must have replayed to serve this worker's reads (every
         edit acknowledged so far); None while unsubscribed (edits may have been missed)."""
-        return self._floor if self._live else None
+        return self.floor.value if self._live and self.floor.known else None
 
     async def _broadcast(
         self,
@@ -292,7 +290,8 @@ class TieredCache:
             confirmed += message["type"] == "subscribe"
         epoch, lsn = await self._redis.mget(self._epoch_key, self._lsn_key)
         self._epoch = int(epoch or 0)
-        self._raise_floor(int(lsn or 0))
+        self.floor.raise_to(int(lsn or 0))
+        self.floor.relearn()
         self.local.clear_now()  # invalidations may have been missed while away
         self._live = True
         self._down_until = 0.0
@@ -328,7 +327,7 @@ class TieredCache:
                 acks.add()
             return
         body = orjson.loads(message["data"])
-        self._raise_floor(body.get("lsn"))
+        self.floor.raise_to(body.get("lsn"))
         if body.get("clear"):
             self._epoch = int(body["epoch"])
             self.local.clear_now()
@@ -397,4 +396,5 @@ class TieredCache:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
             self._listener = None
+        self.floor.stop()
         await self._redis.aclose()

@@ -172,6 +172,33 @@ def test_a_worker_that_starts_later_reads_the_recorded_position() -> None:
     run_async(main())
 
 
+def test_on_subscribing_a_worker_learns_the_primarys_position_before_trusting_a_replica() -> None:
+    """Redis may have lost the recorded position (a restart): the primary's own position,
+    read after subscribing, is past every edit acknowledged before."""
+    url = service_url("AUTOFILL_TEST_REDIS_URL")
+    answers: list[int | None] = [None, None, 777]
+
+    async def position() -> int:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if answer is None:
+            raise RegistryUnavailable("the primary is down")
+        return answer
+
+    async def main() -> None:
+        cache = TieredCache(url, namespace=uuid.uuid4().hex[:10], wal_position=position)
+        try:
+            await cache.start()
+            await until(lambda: cache.live)
+            assert cache.wal_floor is None  # the primary has not answered yet
+            await until(lambda: cache.wal_floor == 777, seconds=5)
+            await cache.invalidate("citizen:1", lsn=800)
+            assert cache.wal_floor == 800
+        finally:
+            await cache.close()
+
+    run_async(main())
+
+
 # -- settings ---------------------------------------------------------------------------------
 
 
@@ -215,8 +242,19 @@ def test_replica_urls_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) 
             "needs a PostgreSQL AUTOFILL_DATABASE_URL",
         ),
         ({"redis_url": None, "database_replica_urls": PG}, "needs AUTOFILL_REDIS_URL"),
+        (
+            {"database_url": "postgresql://u@h/db", "database_replica_urls": PG},
+            "needs a postgresql+psycopg:// AUTOFILL_DATABASE_URL",
+        ),
     ],
-    ids=["sqlite-replica", "not-a-url", "other-driver", "sqlite-primary", "no-redis"],
+    ids=[
+        "sqlite-replica",
+        "not-a-url",
+        "other-driver",
+        "sqlite-primary",
+        "no-redis",
+        "other-primary-driver",
+    ],
 )
 def test_replica_settings_that_cannot_work_are_refused(
     values: dict[str, Any], message: str
