@@ -73,12 +73,13 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         cache = record_cache(settings, reader)
         await cache.start()
         stack.push_async_callback(cache.close)
+        replicas = None
         if settings.database_replica_urls:
-            reader = replicated_reader(reader, settings.database_replica_urls, cache_floor(cache))
-            reader.start()
-            stack.push_async_callback(reader.close)
-            metrics.watch_replicas(reader)
-        replicas = settings.database_replica_urls != []
+            urls = settings.database_replica_urls
+            reader = replicas = replicated_reader(reader, engine, urls, cache_floor(cache))
+            replicas.start()
+            stack.push_async_callback(replicas.close)
+            metrics.watch_replicas(replicas)
         registry = RegistryService(engine=engine, reader=reader, cache=cache, replicas=replicas)
         metrics.watch_cache(lambda: _cache_counts(registry))
         await seed_demo(settings, engine, cache)

@@ -18,7 +18,9 @@ Read-your-writes across workers, by construction:
    probe every `PROBE_SECONDS` asks every replica its replay position (and the primary
    its own, for the lag in bytes), and marks a replica that answers up again.
 
-Edits, audit writes, listings and name searches use the primary's engine, not this.
+Listings and name searches run SQL through SQLAlchemy in a thread: `connect()` gives them
+a connection to a replica that had replayed the floor when last seen (not asked again from
+the thread), else to the primary. Edits and audit writes use the primary's engine only.
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from registries.database import PostgresReader, RecordReader
+from sqlalchemy import Connection, Engine
+
+from registries.database import DATABASE_DOWN, PostgresReader, RecordReader, make_engine
 from registries.errors import RegistryUnavailable
 
 log = logging.getLogger(__name__)
@@ -113,9 +119,10 @@ class ReplicaStatus:
 class Replica:
     """One replica: its reader, whether it answers, and the replay position last seen."""
 
-    def __init__(self, name: str, reader: PostgresReader) -> None:
+    def __init__(self, name: str, reader: PostgresReader, engine: Engine | None = None) -> None:
         self.name = name
         self.reader = reader
+        self.engine = engine  # for listings and searches (SQLAlchemy, in a thread)
         self.up = True  # until a read or a probe fails
         self.replay = -1  # bytes of WAL replayed, as last seen (-1: not yet asked)
         self.lag_bytes: int | None = None
@@ -170,9 +177,17 @@ class ReplicatedReader:
         floor: Callable[[], int | None],
         *,
         primary_position: Callable[[], Any] | None = None,
+        primary_engine: Engine | None = None,
+        engines: list[Engine] | None = None,
     ) -> None:
         self.primary = primary
-        self.replicas = [Replica(str(i), reader) for i, reader in enumerate(replicas)]
+        self.primary_engine = primary_engine
+        engines = engines or []
+        self.replicas = [
+            Replica(str(i), reader, engines[i] if i < len(engines) else None)
+            for i, reader in enumerate(replicas)
+        ]
+        self._counting = threading.Lock()  # `connect` counts from worker threads
         self._floor = floor
         self._primary_position = primary_position
         self._next = 0
@@ -216,6 +231,40 @@ class ReplicatedReader:
             reason = "behind"
         self.fallbacks[reason] += 1
         return None
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for a listing or a search (from a thread): a replica that had
+        replayed the floor when last seen, else the primary. A replica that cannot be
+        reached is marked down and the primary connects instead; one that fails during
+        the statements fails this request (503) and is marked down for the next."""
+        assert self.primary_engine is not None
+        needed = self._floor()
+        for replica in self.replicas:
+            if needed is None or replica.engine is None:
+                break
+            if not replica.up or replica.replay < needed:
+                continue
+            try:
+                conn = replica.engine.connect()
+            except DATABASE_DOWN:
+                replica.up = False  # the probe marks it up again
+                continue
+            try:
+                with conn:
+                    self._count("replica")
+                    yield conn
+                return
+            except DATABASE_DOWN:
+                replica.up = False
+                raise
+        self._count("primary")
+        with self.primary_engine.connect() as conn:
+            yield conn
+
+    def _count(self, target: str) -> None:
+        with self._counting:
+            self.reads[target] += 1
 
     def _down(self, replica: Replica) -> None:
         if replica.up:
@@ -277,14 +326,24 @@ class ReplicatedReader:
             self._probe = None
         for replica in self.replicas:
             await replica.reader.close()
+            if replica.engine is not None:
+                replica.engine.dispose()
 
 
 def replicated_reader(
-    primary: RecordReader, urls: list[str], floor: Callable[[], int | None]
+    primary: RecordReader, primary_engine: Engine, urls: list[str], floor: Callable[[], int | None]
 ) -> ReplicatedReader:
-    """A reader over `primary` and a pool for each replica URL (psycopg)."""
+    """A reader over `primary` with two pools for each replica URL (psycopg for record
+    reads, SQLAlchemy for listings and searches)."""
     replicas = [PostgresReader(url, wait_seconds=0.5) for url in urls]
     position = None
     if isinstance(primary, PostgresReader):
         position = functools.partial(primary_position, primary)
-    return ReplicatedReader(primary, replicas, floor, primary_position=position)
+    return ReplicatedReader(
+        primary,
+        replicas,
+        floor,
+        primary_position=position,
+        primary_engine=primary_engine,
+        engines=[make_engine(url) for url in urls],
+    )

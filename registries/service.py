@@ -30,6 +30,7 @@ from registries.errors import (
     json_pointer,
 )
 from registries.kinds import RegistryKind, registry_kind
+from registries.replicas import ReplicatedReader
 from registries.search import SearchService, reindex_record
 
 # A listing cursor is the key of the last record of the page before, in canonical form:
@@ -72,14 +73,21 @@ class RegistryService:
     """Reads and edits of both registries."""
 
     def __init__(
-        self, *, engine: Engine, reader: RecordReader, cache: Cache, replicas: bool = False
+        self,
+        *,
+        engine: Engine,
+        reader: RecordReader,
+        cache: Cache,
+        replicas: ReplicatedReader | None = None,
     ) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache
-        # Reads may go to replicas: each edit tells every worker its WAL position.
+        # Reads may go to replicas: each edit tells every worker its WAL position, and
+        # listings and searches connect through them.
         self.replicas = replicas
-        self.search = SearchService(engine)
+        self.connect = engine.connect if replicas is None else replicas.connect
+        self.search = SearchService(engine, self.connect)
 
     async def _fetch(self, registry: str, key: str) -> Record | None:
         return await self.cache.fetch(f"{registry}:{key}", lambda: self.reader.get(registry, key))
@@ -129,7 +137,7 @@ class RegistryService:
         return await self._in_thread(run)
 
     def _list(self, kind: RegistryKind, after: str | None, limit: int) -> list[str]:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return repository.list_docs(conn, kind, after=after, limit=limit)
 
     async def replace(self, registry: str, key: str, body: Any, *, create: bool) -> bytes:
@@ -176,7 +184,7 @@ class RegistryService:
 
     async def wal_position(self) -> int | None:
         """With replicas, the primary's WAL position now (after a commit: past it)."""
-        if not self.replicas:
+        if self.replicas is None:
             return None
         return await self._in_thread(self._wal_position)
 

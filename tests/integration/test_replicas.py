@@ -113,10 +113,15 @@ def test_lookups_and_prefills_are_served_by_the_replica(
             if i % 5 == 0:
                 r = http.post(f"{base}/v1/forms/ct01/prefill", json=PREFILL)
                 assert r.json()["fields"]["full_name"]["value"] == "Nguyễn Văn An"
-        assert replica_reads(*bases) - reads_before >= 120
+        for i in range(10):  # name searches and listings too
+            base = bases[i % 2]
+            found = http.get(f"{base}/v1/citizens", params={"name": "Nguyễn Văn An"}).json()
+            assert PID in [item["personal_id"] for item in found["items"]]
+            assert http.get(f"{base}/v1/citizens", params={"limit": 5}).status_code == 200
+        assert replica_reads(*bases) - reads_before >= 140
         # The replica's own count (its statistics reach the view within seconds).
-        wait_until(lambda: commits(replica_url) - before >= 120, 20, "the replica's commits")
-        print(f"\nreplica xact_commit: {before} before, {commits(replica_url)} after 120 reads")
+        wait_until(lambda: commits(replica_url) - before >= 140, 20, "the replica's commits")
+        print(f"\nreplica xact_commit: {before} before, {commits(replica_url)} after 140 reads")
 
 
 def test_with_replay_paused_every_edit_is_read_back_by_both_workers(
@@ -150,6 +155,11 @@ def test_with_replay_paused_every_edit_is_read_back_by_both_workers(
             assert stored_name(replica_url) == "Nguyễn Văn An"
             print(f"\nreplay paused: the new value {seen} times out of 80")
             assert seen == 80
+            for base in (a, b):  # name searches and listings are not served stale either
+                found = http.get(f"{base}/v1/citizens", params={"name": "Nguyễn Văn Lần 39"})
+                assert [i["full_name"] for i in found.json()["items"]][:1] == [name]
+                page = http.get(f"{base}/v1/citizens", params={"limit": 5}).json()["items"]
+                assert [c["full_name"] for c in page if c["personal_id"] == PID] == [name]
             behind = sum(
                 metric(x, "autofill_replica_fallbacks_total", 'reason="behind"') for x in (a, b)
             )

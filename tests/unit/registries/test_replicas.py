@@ -9,8 +9,10 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
 
 from autofill.config import Settings
+from registries.database import make_engine
 from registries.errors import RegistryUnavailable
 from registries.replicas import ReplicatedReader
 from registries.tiered import TieredCache
@@ -132,6 +134,43 @@ def test_concurrent_reads_behind_ask_the_replica_once() -> None:
         assert set(found) == {b"replica"}
 
     asyncio.run(main())
+
+
+def test_listings_and_searches_connect_to_a_current_replica_else_the_primary(tmp_path) -> None:
+    """`connect()` (SQLite files stand in for the servers: each holds its own name)."""
+
+    def server(name: str) -> Engine:
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE who AS SELECT '{name}' AS name"))
+        return engine
+
+    def who(r: ReplicatedReader) -> str:
+        with r.connect() as conn:
+            return conn.execute(text("SELECT name FROM who")).scalar_one()
+
+    primary, replica = server("primary"), server("replica")
+    unreachable = make_engine(f"sqlite:///{tmp_path / 'no' / 'such'}.db")
+    floor: list[int | None] = [10]
+    stand_ins = [StandIn(b"", replay=10), StandIn(b"", replay=10)]
+    r = ReplicatedReader(
+        StandIn(b""),  # type: ignore[arg-type]
+        stand_ins,  # type: ignore[arg-type]
+        lambda: floor[0],
+        primary_engine=primary,
+        engines=[unreachable, replica],
+    )
+    assert who(r) == "primary"  # no replay position seen yet
+    asyncio.run(r.probe())
+    assert who(r) == "replica"  # the unreachable one is marked down on the way
+    assert [s.up for s in r.status()] == [False, True]
+    floor[0] = 11  # an edit the replica has not replayed (as last seen)
+    assert who(r) == "primary"
+    floor[0] = None
+    assert who(r) == "primary"
+    assert r.reads == {"replica": 1, "primary": 3}
+    for engine in (primary, replica, unreachable):
+        engine.dispose()
 
 
 # -- the edit's WAL position through Redis --------------------------------------------------
