@@ -187,11 +187,13 @@ class ReplicatedReader:
             Replica(str(i), reader, engines[i] if i < len(engines) else None)
             for i, reader in enumerate(replicas)
         ]
-        self._counting = threading.Lock()  # `connect` counts from worker threads
+        # Counted apart: record reads on the event loop, listings and searches in threads.
+        self._counting = threading.Lock()
+        self._thread_reads = {"replica": 0, "primary": 0}
         self._floor = floor
         self._primary_position = primary_position
         self._next = 0
-        self.reads = {"replica": 0, "primary": 0}
+        self._reads = {"replica": 0, "primary": 0}
         self.fallbacks = {"behind": 0, "down": 0, "unknown_floor": 0}
         self._probe: asyncio.Task[None] | None = None
 
@@ -205,9 +207,9 @@ class ReplicatedReader:
                 self._down(replica)
                 self.fallbacks["down"] += 1
             else:
-                self.reads["replica"] += 1
+                self._reads["replica"] += 1
                 return doc
-        self.reads["primary"] += 1
+        self._reads["primary"] += 1
         return await self.primary.get(registry, key)
 
     async def _choose(self) -> Replica | None:
@@ -264,7 +266,13 @@ class ReplicatedReader:
 
     def _count(self, target: str) -> None:
         with self._counting:
-            self.reads[target] += 1
+            self._thread_reads[target] += 1
+
+    @property
+    def reads(self) -> dict[str, int]:
+        """Database reads of records, listings and searches, by target."""
+        with self._counting:
+            return {k: n + self._thread_reads[k] for k, n in self._reads.items()}
 
     def _down(self, replica: Replica) -> None:
         if replica.up:
