@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 
 REPLAY_LSN = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')"
 CURRENT_LSN = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"
+# Raise the WAL position recorded in Redis, never lower it (edits' positions arrive in any
+# order). Lua numbers are doubles: exact up to 2^53 bytes of WAL (8 PiB).
+RAISE_LSN = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0
+"""
 # A lagging replica is asked its replay position at most this often per worker; reads in
 # between go to the primary.
 RECHECK_SECONDS = 0.02

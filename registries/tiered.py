@@ -41,7 +41,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from registries.cache import Loader, MemoryCache, Record
-from registries.replicas import WalFloor
+from registries.replicas import RAISE_LSN, WalFloor
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,6 @@ if (g == false and ARGV[2] == '') or g == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
   return 1
 end
-return 0
-"""
-
-# Raise the recorded WAL position, never lower it (edits' positions arrive in any order).
-_RAISE_LSN = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0
 """
 
@@ -185,7 +178,7 @@ class TieredCache:
                 pipe.expire(self._gen + key, 2 * self._ttl)
                 pipe.delete(self._rec_key(key))
             if lsn:
-                pipe.eval(_RAISE_LSN, 1, self._lsn_key, lsn)
+                pipe.eval(RAISE_LSN, 1, self._lsn_key, lsn)
 
         if not await self._broadcast({"keys": list(keys), "lsn": lsn}, ops):
             self._pending.update(keys)
@@ -200,7 +193,7 @@ class TieredCache:
         def ops(pipe: Any) -> None:
             pipe.incr(self._epoch_key)
             if lsn:
-                pipe.eval(_RAISE_LSN, 1, self._lsn_key, lsn)
+                pipe.eval(RAISE_LSN, 1, self._lsn_key, lsn)
 
         def payload(results: list[Any]) -> dict[str, Any]:
             epoch["value"] = int(results[0])

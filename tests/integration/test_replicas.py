@@ -153,6 +153,12 @@ def test_with_replay_paused_every_edit_is_read_back_by_both_workers(
             # The replica still holds the name from before the edits: read from it, all
             # 80 would have been stale.
             assert stored_name(replica_url) == "Nguyễn Văn An"
+            for base in (a, b):
+                body = http.get(f"{base}/readyz").json()
+                assert (body["status"], body["reads"]) == ("degraded", "primary")
+                assert body["replicas"][0]["status"] == "behind"
+                assert body["replicas"][0]["lag_bytes"] > 0
+                assert metric(base, "autofill_replica_lag_bytes", 'replica="0"') > 0
             print(f"\nreplay paused: the new value {seen} times out of 80")
             assert seen == 80
             for base in (a, b):  # name searches and listings are not served stale either
