@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -38,7 +38,9 @@ from autofill.trust import Trust
 from autofill.trust.signing_service import Signing
 from forms.catalog import load_catalog
 from forms.service import FormStore
+from registries.cache import Cache
 from registries.database import make_engine, make_reader
+from registries.replicas import replicated_reader
 from registries.service import RegistryService
 
 log = logging.getLogger("autofill")
@@ -47,6 +49,11 @@ log = logging.getLogger("autofill")
 def _cache_counts(registry: RegistryService) -> tuple[int, int]:
     """Hits and misses of the worker's record cache."""
     return registry.cache.hits, registry.cache.misses
+
+
+def cache_floor(cache: Cache) -> Callable[[], int | None]:
+    """The WAL position replicas must have replayed (the Redis listener carries it)."""
+    return lambda: getattr(cache, "wal_floor", None)
 
 
 @asynccontextmanager
@@ -66,7 +73,14 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         cache = record_cache(settings, reader)
         await cache.start()
         stack.push_async_callback(cache.close)
-        registry = RegistryService(engine=engine, reader=reader, cache=cache)
+        replicas = None
+        if settings.database_replica_urls:
+            urls = settings.database_replica_urls
+            reader = replicas = replicated_reader(reader, engine, urls, cache_floor(cache))
+            replicas.start()
+            stack.push_async_callback(replicas.close)
+            metrics.watch_replicas(replicas)
+        registry = RegistryService(engine=engine, reader=reader, cache=cache, replicas=replicas)
         metrics.watch_cache(lambda: _cache_counts(registry))
         await seed_demo(settings, engine, cache)
         # The demo portal's server side calls the API with a key only this process knows.

@@ -4,11 +4,14 @@ out-of-process write (the seed CLI) tells every running worker to drop what it c
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 
 from autofill.config import Settings
+from registries import repository
 from registries.cache import Cache, make_cache
-from registries.database import RecordReader, SqliteReader
+from registries.database import PostgresReader, RecordReader, SqliteReader, make_engine
+from registries.replicas import primary_position
 
 
 def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cache:
@@ -25,13 +28,33 @@ def record_cache(settings: Settings, reader: RecordReader | None = None) -> Cach
         # Entries of different databases never meet in a shared Redis.
         namespace=hashlib.sha256(settings.database_url.encode()).hexdigest()[:12],
         shared_tier=settings.cache_shared_tier,
+        replicas=bool(settings.database_replica_urls),
+        wal_position=(
+            functools.partial(primary_position, reader)
+            if isinstance(reader, PostgresReader)
+            else None
+        ),
     )
+
+
+def primary_wal_position(settings: Settings) -> int | None:
+    """The primary's WAL position now, when reads may go to replicas (else None)."""
+    if not settings.database_replica_urls:
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return repository.wal_position(conn)
+    finally:
+        engine.dispose()
 
 
 def clear_record_caches(settings: Settings) -> bool:
     """Empty every running worker's record cache; False when there is none to reach."""
     if not settings.redis_url or settings.embedded:
         return False  # no shared tier: nothing outside this process caches records
+
+    lsn = primary_wal_position(settings)  # after the write: replicas must replay it
 
     async def clear() -> None:
         cache = record_cache(settings)
@@ -41,7 +64,7 @@ def clear_record_caches(settings: Settings) -> bool:
                 if getattr(cache, "live", True):
                     break
                 await asyncio.sleep(0.02)
-            await cache.clear()
+            await cache.clear(lsn=lsn)
         finally:
             await cache.close()
 

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Settings(BaseSettings):
     """Everything the service can be told; built once by the composition root."""
 
-    model_config = SettingsConfigDict(env_prefix="AUTOFILL_", env_file=".env", extra="ignore")
+    # Errors never echo what was given: database URLs and keys may hold secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOFILL_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite:///./autofill.db"
+    # Streaming replicas of the PostgreSQL primary, comma-separated: record lookups (and
+    # prefill's) go to one when it has replayed every acknowledged edit (docs/replicas.md).
+    database_replica_urls: Annotated[list[str], NoDecode] = []
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -120,8 +128,55 @@ class Settings(BaseSettings):
         """Whether the demo portal is mounted."""
         return self.embedded if self.portal_enabled is None else self.portal_enabled
 
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_replica_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
+        return value
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _check_replica_urls(cls, urls: list[str]) -> list[str]:
+        for number, url in enumerate(urls, 1):
+            try:
+                parsed = make_url(url)
+            except ArgumentError:
+                raise ValueError(f"replica {number} is not a database URL") from None
+            shown = parsed.render_as_string(hide_password=True)
+            if parsed.get_backend_name() == "sqlite":
+                raise ValueError(
+                    f"replica {number} ({shown}) is SQLite: replicas are PostgreSQL streaming "
+                    "replicas; the embedded SQLite file has none"
+                )
+            if parsed.drivername != "postgresql+psycopg":
+                raise ValueError(f"replica {number} ({shown}) must be a postgresql+psycopg:// URL")
+        return urls
+
+    def _check_replicas(self) -> None:
+        if not self.database_replica_urls:
+            return
+        if self.embedded:
+            raise ValueError(
+                "AUTOFILL_DATABASE_REPLICA_URLS needs a PostgreSQL AUTOFILL_DATABASE_URL: "
+                "the embedded SQLite file has no replicas"
+            )
+        if make_url(self.database_url).drivername != "postgresql+psycopg":
+            raise ValueError(
+                "AUTOFILL_DATABASE_REPLICA_URLS needs a postgresql+psycopg:// "
+                "AUTOFILL_DATABASE_URL (the primary's WAL position is read through it)"
+            )
+        if not self.redis_url:
+            # Every worker must learn each edit's WAL position before the edit is answered;
+            # only Redis carries it. A lone worker cannot know it is alone (docs/replicas.md).
+            raise ValueError(
+                "AUTOFILL_DATABASE_REPLICA_URLS needs AUTOFILL_REDIS_URL: the WAL position of "
+                "each edit reaches every worker through Redis (read-your-writes)"
+            )
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
+        self._check_replicas()
         if not self.embedded and self.admin_key is None:
             raise ValueError("AUTOFILL_ADMIN_KEY must be set when using a shared database")
         if self.admin_key is not None and len(self.admin_key.get_secret_value()) < 16:

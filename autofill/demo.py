@@ -21,6 +21,11 @@ def _is_empty(engine: Engine) -> bool:
         return repository.count(conn, CITIZEN) == 0
 
 
+def _wal_position(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return repository.wal_position(conn)
+
+
 async def seed_demo(settings: Settings, engine: Engine, cache: Cache) -> None:
     """Seed the demo registry when the settings ask for it and the registry is empty."""
     if not settings.should_seed_demo or not await asyncio.to_thread(_is_empty, engine):
@@ -35,5 +40,8 @@ async def seed_demo(settings: Settings, engine: Engine, cache: Cache) -> None:
         )
     except RegistryNotEmpty:
         return  # another worker seeded it first
-    await cache.clear()
+    lsn = None
+    if settings.database_replica_urls:  # replicas serve reads once they have replayed it
+        lsn = await asyncio.to_thread(_wal_position, engine)
+    await cache.clear(lsn=lsn)
     log.info("seeded the demo registry: %s rows in %.1f s", report.rows, report.seconds)

@@ -9,11 +9,14 @@ nothing by key, subject or client.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from registries.replicas import ReplicatedReader
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -37,6 +40,44 @@ class _CacheCollector(Collector):
         family.add_metric(["hit"], hits)
         family.add_metric(["miss"], misses)
         yield family
+
+
+class _ReplicaCollector(Collector):
+    """Record reads by target, fallbacks to the primary by reason, and each replica's state
+    as the reader last saw it (labelled by its place in the list, never its URL)."""
+
+    def __init__(self, reader: ReplicatedReader) -> None:
+        self._reader = reader
+
+    def collect(self) -> Iterator[Metric]:
+        reads = CounterMetricFamily(
+            "autofill_record_reads", "record reads from the database by target", labels=["target"]
+        )
+        for target, count in self._reader.reads.items():
+            reads.add_metric([target], count)
+        yield reads
+        fallbacks = CounterMetricFamily(
+            "autofill_replica_fallbacks",
+            "record reads sent to the primary instead of a replica, by reason",
+            labels=["reason"],
+        )
+        for reason, count in self._reader.fallbacks.items():
+            fallbacks.add_metric([reason], count)
+        yield fallbacks
+        up = GaugeMetricFamily(
+            "autofill_replica_up", "1 if the replica answers", labels=["replica"]
+        )
+        lag = GaugeMetricFamily(
+            "autofill_replica_lag_bytes",
+            "WAL bytes the replica has not replayed, at the last probe",
+            labels=["replica"],
+        )
+        for status in self._reader.status():
+            up.add_metric([status.name], 1 if status.up else 0)
+            if status.lag_bytes is not None:
+                lag.add_metric([status.name], status.lag_bytes)
+        yield up
+        yield lag
 
 
 class Metrics:
@@ -85,6 +126,10 @@ class Metrics:
     def watch_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Report the record cache's (hits, misses), read at each scrape."""
         self.registry.register(_CacheCollector(counts))
+
+    def watch_replicas(self, reader: ReplicatedReader) -> None:
+        """Report the replicas' reads, fallbacks, state and lag, read at each scrape."""
+        self.registry.register(_ReplicaCollector(reader))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one HTTP request under its route template."""

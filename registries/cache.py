@@ -79,11 +79,12 @@ class Cache(Protocol):
         """The record for `key`, from the cache or else from `load()` (then kept)."""
         ...
 
-    async def invalidate(self, *keys: str) -> None:
-        """Forget these records wherever this cache is shared (after a committed edit)."""
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
+        """Forget these records wherever this cache is shared (after a committed edit at
+        the primary's WAL position `lsn`, told to every worker when there are replicas)."""
         ...
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Forget every record (after a reseed)."""
         ...
 
@@ -115,10 +116,10 @@ class NoCache:
         raw = await load()
         return None if raw is None else Record(raw)
 
-    async def invalidate(self, *keys: str) -> None:
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
         """Nothing to forget."""
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Nothing to forget."""
 
     async def healthy(self) -> bool:
@@ -217,11 +218,11 @@ class MemoryCache:
         self._items.clear()
         self.size_bytes = 0
 
-    async def invalidate(self, *keys: str) -> None:
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
         """Forget keys."""
         self.invalidate_now(*keys)
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Forget everything."""
         self.clear_now()
 
@@ -255,14 +256,18 @@ def make_cache(
     ttl_seconds: int,
     namespace: str = "",
     shared_tier: bool = True,
+    replicas: bool = False,
+    wal_position: Callable[[], Awaitable[int]] | None = None,
 ) -> Cache:
     """The cache for a deployment (docs/caching.md says why each choice).
 
     `changes` reads the embedded registry's change counter (SQLite; None elsewhere);
     `shared_database` is False for SQLite; `namespace` keeps the entries of different
-    databases apart in a shared Redis.
+    databases apart in a shared Redis; `replicas`: reads may go to replicas, whose
+    read-your-writes needs the Redis listener (`TieredCache.wal_floor`) even with no tier,
+    and `wal_position` reads the primary's WAL position (`registries.replicas.WalFloor`).
     """
-    if max_items <= 0 or max_bytes <= 0:
+    if (max_items <= 0 or max_bytes <= 0) and not (replicas and redis_url):
         return NoCache()
     if changes is not None:
         from registries.changes import ChangeCounterCache
@@ -280,6 +285,7 @@ def make_cache(
             local_items=max_items,
             local_bytes=max_bytes,
             shared_tier=shared_tier,
+            wal_position=wal_position if replicas else None,
         )
     if workers > 1:
         return NoCache()

@@ -67,12 +67,12 @@ class ChangeCounterCache:
     def _end_pass(self) -> None:
         self._this_pass = None
 
-    async def invalidate(self, *keys: str) -> None:
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
         """After an edit through this worker: it sees it at once, even in this pass."""
         self._this_pass = None
         self.memory.invalidate_now(*keys)
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Forget everything (after a reseed)."""
         self._this_pass = None
         self.memory.clear_now()

@@ -308,6 +308,15 @@ class PostgresReader:
                 raise psycopg.OperationalError("no database connection") from exc
         return None  # unreachable
 
+    async def fetch_one(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first row of a query; `RegistryUnavailable` when the database cannot answer."""
+        import psycopg
+
+        try:
+            return await self._fetch(query, params)
+        except (psycopg.OperationalError, OSError) as exc:
+            raise RegistryUnavailable("the database cannot be reached") from exc
+
     async def get(self, registry: str, key: str) -> bytes | None:
         """The stored document."""
         import psycopg

@@ -192,6 +192,13 @@ def count(conn: Connection, kind: RegistryKind) -> int:
     return conn.execute(select(func.count()).select_from(kind.table)).scalar_one()
 
 
+def wal_position(conn: Connection) -> int:
+    """The PostgreSQL primary's WAL position now, in bytes: at or past the end of every
+    commit that has returned (a replica that has replayed it shows them all)."""
+    query = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+    return int(conn.execute(query).scalar_one())
+
+
 def ping(conn: Connection) -> None:
     """Round trip to the database."""
     conn.execute(text("SELECT 1"))

@@ -30,6 +30,7 @@ from registries.errors import (
     json_pointer,
 )
 from registries.kinds import RegistryKind, registry_kind
+from registries.replicas import ReplicatedReader
 from registries.search import SearchService, reindex_record
 
 # A listing cursor is the key of the last record of the page before, in canonical form:
@@ -71,11 +72,22 @@ def decode_cursor(registry: str, cursor: str) -> str:
 class RegistryService:
     """Reads and edits of both registries."""
 
-    def __init__(self, *, engine: Engine, reader: RecordReader, cache: Cache) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        reader: RecordReader,
+        cache: Cache,
+        replicas: ReplicatedReader | None = None,
+    ) -> None:
         self.engine = engine
         self.reader = reader
         self.cache = cache
-        self.search = SearchService(engine)
+        # Reads may go to replicas: each edit tells every worker its WAL position, and
+        # listings and searches connect through them.
+        self.replicas = replicas
+        self.connect = engine.connect if replicas is None else replicas.connect
+        self.search = SearchService(engine, self.connect)
 
     async def _fetch(self, registry: str, key: str) -> Record | None:
         return await self.cache.fetch(f"{registry}:{key}", lambda: self.reader.get(registry, key))
@@ -125,7 +137,7 @@ class RegistryService:
         return await self._in_thread(run)
 
     def _list(self, kind: RegistryKind, after: str | None, limit: int) -> list[str]:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return repository.list_docs(conn, kind, after=after, limit=limit)
 
     async def replace(self, registry: str, key: str, body: Any, *, create: bool) -> bytes:
@@ -166,8 +178,19 @@ class RegistryService:
         await self._edited(registry, key)
 
     async def _edited(self, registry: str, key: str) -> None:
-        """After a committed edit: no cache tier of any worker keeps the old document."""
-        await self.cache.invalidate(f"{registry}:{key}")
+        """After a committed edit: no cache tier of any worker keeps the old document, and
+        no worker reads from a replica that has not replayed it (`registries.replicas`)."""
+        await self.cache.invalidate(f"{registry}:{key}", lsn=await self.wal_position())
+
+    async def wal_position(self) -> int | None:
+        """With replicas, the primary's WAL position now (after a commit: past it)."""
+        if self.replicas is None:
+            return None
+        return await self._in_thread(self._wal_position)
+
+    def _wal_position(self) -> int:
+        with self.engine.connect() as conn:
+            return repository.wal_position(conn)
 
     def _validate(self, kind: RegistryKind, key: str, body: dict[str, Any]) -> dict[str, Any]:
         try:

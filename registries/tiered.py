@@ -16,6 +16,10 @@ shows the new value), by construction rather than by timing:
    generation (Lua), so a slow read cannot put an old value back after an edit.
 4. `clear` (reseed) bumps a namespace epoch that is part of every Redis key and is
    broadcast the same way, so every tier of every worker is emptied at once.
+5. With read replicas, an edit's primary WAL position rides along (`lsn=`): the same
+   transaction raises the namespace's recorded position, the broadcast carries it, and
+   each worker raises its `wal_floor` before it acks; on each subscription the floor is
+   relearned from the primary (`registries.replicas.WalFloor`).
 
 Redis down: reads go straight to the database (a circuit breaker skips Redis for a
 second after a failure), invalidations that could not be sent are replayed when Redis is
@@ -29,7 +33,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -37,6 +41,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from registries.cache import Loader, MemoryCache, Record
+from registries.replicas import RAISE_LSN, WalFloor
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,7 @@ class TieredCache:
         local_ttl_seconds: float = 60.0,
         ack_timeout: float = 1.0,
         shared_tier: bool = True,
+        wal_position: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self._redis = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=0.5)
         self.local = MemoryCache(
@@ -106,6 +112,9 @@ class TieredCache:
         self._rec = f"autofill:rec:{ns}:"
         self._gen = f"autofill:gen:{ns}:"
         self._epoch_key = f"autofill:epoch:{ns}"
+        self._lsn_key = f"autofill:lsn:{ns}"
+        self.floor = WalFloor(wal_position)  # the newest edit's WAL position known here
+        self._pending_lsn = 0
         self._channel = f"autofill:inval:{ns}"
         self._ack_channel = f"autofill:ack:{ns}:{self.worker}"
         self._epoch = 0
@@ -155,37 +164,52 @@ class TieredCache:
 
     # -- invalidation ----------------------------------------------------------------------
 
-    async def invalidate(self, *keys: str) -> None:
-        """Evict keys from every tier of every worker; returns once all have evicted."""
+    async def invalidate(self, *keys: str, lsn: int | None = None) -> None:
+        """Evict keys from every tier of every worker; returns once all have evicted (and
+        know the edit's WAL position `lsn`, when given)."""
         if not keys:
             return
         self.local.invalidate_now(*keys)
+        lsn = self.floor.raise_to(lsn)
 
         def ops(pipe: Any) -> None:
             for key in keys:
                 pipe.incr(self._gen + key)
                 pipe.expire(self._gen + key, 2 * self._ttl)
                 pipe.delete(self._rec_key(key))
+            if lsn:
+                pipe.eval(RAISE_LSN, 1, self._lsn_key, lsn)
 
-        if not await self._broadcast({"keys": list(keys)}, ops):
+        if not await self._broadcast({"keys": list(keys), "lsn": lsn}, ops):
             self._pending.update(keys)
+            self._pending_lsn = max(self._pending_lsn, lsn)
 
-    async def clear(self) -> None:
+    async def clear(self, *, lsn: int | None = None) -> None:
         """Empty every tier of every worker (after a reseed)."""
         self.local.clear_now()
+        lsn = self.floor.raise_to(lsn)
         epoch: dict[str, int] = {}
 
         def ops(pipe: Any) -> None:
             pipe.incr(self._epoch_key)
+            if lsn:
+                pipe.eval(RAISE_LSN, 1, self._lsn_key, lsn)
 
         def payload(results: list[Any]) -> dict[str, Any]:
             epoch["value"] = int(results[0])
-            return {"clear": True, "epoch": epoch["value"]}
+            return {"clear": True, "epoch": epoch["value"], "lsn": lsn}
 
         if await self._broadcast(payload, ops):
             self._epoch = epoch["value"]
         else:
             self._pending_clear = True
+            self._pending_lsn = max(self._pending_lsn, lsn)
+
+    @property
+    def wal_floor(self) -> int | None:
+        """The WAL position a replica must have replayed to serve this worker's reads (every
+        edit acknowledged so far); None while unsubscribed (edits may have been missed)."""
+        return self.floor.value if self._live and self.floor.known else None
 
     async def _broadcast(
         self,
@@ -257,7 +281,10 @@ class TieredCache:
             if message is None:
                 raise ConnectionError("no subscription confirmation")
             confirmed += message["type"] == "subscribe"
-        self._epoch = int(await self._redis.get(self._epoch_key) or 0)
+        epoch, lsn = await self._redis.mget(self._epoch_key, self._lsn_key)
+        self._epoch = int(epoch or 0)
+        self.floor.raise_to(int(lsn or 0))
+        self.floor.relearn()
         self.local.clear_now()  # invalidations may have been missed while away
         self._live = True
         self._down_until = 0.0
@@ -293,6 +320,7 @@ class TieredCache:
                 acks.add()
             return
         body = orjson.loads(message["data"])
+        self.floor.raise_to(body.get("lsn"))
         if body.get("clear"):
             self._epoch = int(body["epoch"])
             self.local.clear_now()
@@ -302,11 +330,12 @@ class TieredCache:
 
     async def _replay(self) -> None:
         keys, self._pending = self._pending, set()
+        lsn, self._pending_lsn = self._pending_lsn, 0
         if self._pending_clear or len(keys) > 10_000:
             self._pending_clear = False
-            await self.clear()
+            await self.clear(lsn=lsn)
         elif keys:
-            await self.invalidate(*keys)
+            await self.invalidate(*keys, lsn=lsn)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -360,4 +389,5 @@ class TieredCache:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
             self._listener = None
+        self.floor.stop()
         await self._redis.aclose()

@@ -124,7 +124,7 @@ async def reseed(body: ReseedRequest, services: ServicesDep, grant: Admin) -> Re
             seed=body.seed,
             reset=True,
         )
-        await services.cache.clear()
+        await services.cache.clear(lsn=await services.registry.wal_position())
     return ReseedReport(
         seed=report.seed,
         citizens=report.citizens,

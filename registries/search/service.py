@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,8 +128,14 @@ def check_birth(birth_date: dt.date | None, birth_year: int | None) -> int | Non
 class SearchService:
     """Ranked name search over the citizen and business registries (synchronous)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connect: Callable[[], AbstractContextManager[Connection]] | None = None,
+    ) -> None:
         self.engine = engine
+        # Where searches read: the engine, or a replica that has replayed every edit.
+        self.connect = connect or engine.connect
         self._vocabularies: dict[str, tuple[float, Vocabulary]] = {}
         self._lock = threading.Lock()
 
@@ -207,7 +214,7 @@ class SearchService:
         _check_common(province, limit)
         year = check_birth(birth_date, birth_year)
         query = name_keys(name)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             if birth_date is not None:
                 rows = repo.citizens_born(
                     conn, birth_date, birth_date, province=province, cap=CANDIDATE_CAP
@@ -280,7 +287,7 @@ class SearchService:
         parsed = parse_enterprise_name(name)
         query = parsed.distinctive
         words = distinct_words(query.fold)[:MAX_QUERY_WORDS]
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
 
             def fetch(keys: list[str], grouped: bool) -> list[Any]:
                 return repo.business_candidates(
