@@ -13,7 +13,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from autofill.api import admin, audit, citizen, health, keys, portal, registries, stats, verify
+from autofill.api import (
+    admin,
+    audit,
+    citizen,
+    clients,
+    health,
+    keys,
+    oauth,
+    portal,
+    registries,
+    stats,
+    verify,
+)
 from autofill.api import forms as forms_api
 from autofill.api import metrics as metrics_api
 from autofill.api import prefill as prefill_api
@@ -25,6 +37,7 @@ from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings
+from autofill.consent.server import OAuthServer
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
 from autofill.demo import seed_demo
@@ -95,6 +108,7 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         prefill = PrefillService(
             forms, registry, trust.releases, observers=(recorder.observe, metrics.observe_result)
         )
+        oauth = OAuthServer.open(settings, engine, trust, registry, lambda: signing.signer)
         eid = None
         if settings.should_serve_eid:
             eid = MockEid(
@@ -126,6 +140,8 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             signing=signing,
             citizen_sessions=Sealer(trust.hasher.derive("citizen-session")),
             eid=eid,
+            oauth=oauth,
+            consents=oauth.consents,
         )
 
 
@@ -204,6 +220,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
+    app.include_router(clients.router)
+    app.include_router(oauth.router)
     app.include_router(citizen.router)
     mount_docs(app, settings)
     if settings.should_serve_eid:
