@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from autofill.config import Settings
 from seed.personas import PERSONAS
-from tests.api.oauth_flow import ADMIN, PURPOSE, details, prefill, register, token_for
+from tests.api.oauth_flow import ADMIN, PURPOSE, details, prefill, register, token_for, with_eid
 
 TYPICAL = next(p for p in PERSONAS if p.key == "typical_adult")
 WIDOWED = next(p for p in PERSONAS if p.key == "widowed")
@@ -21,11 +21,11 @@ HOUSEHOLD = next(p for p in PERSONAS if p.key == "household_business")  # owner:
 
 
 @pytest.fixture
-def browser(seeded_settings: Settings) -> Iterator[TestClient]:
+def browser(seeded_settings: Settings, tmp_path) -> Iterator[TestClient]:
     """The service with the mock e-ID on; requests carry no key."""
     from main import create_app
 
-    with TestClient(create_app(seeded_settings.model_copy(update={"eid_enabled": True}))) as c:
+    with TestClient(create_app(with_eid(seeded_settings, tmp_path))) as c:
         yield c
 
 
