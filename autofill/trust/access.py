@@ -109,6 +109,16 @@ class Authenticator:
         self.stores = stores or []
         self._admin = KeyPrincipal("admin", "bootstrap admin", frozenset({"admin"}))
 
+    def fixed_names(self) -> dict[str, str]:
+        """The names of the principals not stored as keys (the bootstrap admin, a store's
+        one principal such as the demo portal's), by key id."""
+        out = {self._admin.key_id: self._admin.name}
+        for store in self.stores:
+            principal = getattr(store, "principal", None)
+            if principal is not None:
+                out[principal.key_id] = principal.name
+        return out
+
     async def authenticate(self, token: str) -> Principal | None:
         """The principal for a token, or None."""
         digest = hash_secret(token)
