@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from autofill.api import admin, audit, health, keys, portal, registries, stats, verify
+from autofill.api import admin, audit, citizen, health, keys, portal, registries, stats, verify
 from autofill.api import forms as forms_api
 from autofill.api import metrics as metrics_api
 from autofill.api import prefill as prefill_api
@@ -28,6 +28,8 @@ from autofill.config import Settings
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
 from autofill.demo import seed_demo
+from autofill.eid import pages as eid_pages
+from autofill.eid.mock import MockEid
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
 from autofill.portal.visitors import PortalVisitors
@@ -35,6 +37,7 @@ from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
 from autofill.trust import Trust
+from autofill.trust.sealing import Sealer
 from autofill.trust.signing_service import Signing
 from forms.catalog import load_catalog
 from forms.service import FormStore
@@ -92,6 +95,14 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         prefill = PrefillService(
             forms, registry, trust.releases, observers=(recorder.observe, metrics.observe_result)
         )
+        eid = None
+        if settings.should_serve_eid:
+            eid = MockEid(
+                registry,
+                Sealer(trust.hasher.derive("mock-eid-code")),
+                lambda: signing.signer,
+                callback_path=citizen.CALLBACK_PATH,
+            )
         portal = None
         if portal_keys is not None:
             portal = Portal(
@@ -113,6 +124,8 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             metrics=metrics,
             portal=portal,
             signing=signing,
+            citizen_sessions=Sealer(trust.hasher.derive("citizen-session")),
+            eid=eid,
         )
 
 
@@ -191,9 +204,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
+    app.include_router(citizen.router)
     mount_docs(app, settings)
+    if settings.should_serve_eid:
+        app.include_router(eid_pages.router)
     if settings.should_serve_portal:
         portal.mount_portal(app)
+    elif settings.should_serve_eid:  # the login page's style sheet
+        portal.mount_static(app)
     return app
 
 

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=3600)
     audit_checkpoint_entries: int = Field(default=1000, ge=1)
 
+    # The citizen in the loop (docs/consent.md): the mock national e-ID at /eid (on by
+    # default in embedded mode), the citizen's login session, and the OAuth lifetimes.
+    eid_enabled: bool | None = None
+    citizen_session_seconds: int = Field(default=1800, ge=30, le=12 * 3600)
+    oauth_code_seconds: int = Field(default=60, ge=1, le=60)
+    oauth_token_seconds: int = Field(default=600, ge=1, le=600)
+    consent_seconds: int = Field(default=30 * 24 * 3600, ge=1, le=365 * 24 * 3600)
+
     @property
     def embedded(self) -> bool:
         """True when running on the embedded SQLite default."""
@@ -118,6 +126,11 @@ class Settings(BaseSettings):
     def should_serve_portal(self) -> bool:
         """Whether the demo portal is mounted."""
         return self.embedded if self.portal_enabled is None else self.portal_enabled
+
+    @property
+    def should_serve_eid(self) -> bool:
+        """Whether the mock national e-ID (VNeID stand-in) is mounted at /eid."""
+        return self.embedded if self.eid_enabled is None else self.eid_enabled
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

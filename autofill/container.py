@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from autofill.config import Settings
+from autofill.eid.provider import IdentityProvider
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
 from autofill.portal.visitors import PortalVisitors
@@ -20,6 +21,7 @@ from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
 from autofill.stats.service import StatsService
 from autofill.trust import Trust
+from autofill.trust.sealing import Sealer
 from autofill.trust.signing_service import Signing
 from forms.service import FormStore
 from registries.cache import Cache
@@ -59,6 +61,10 @@ class Services:
     stats: Stats
     metrics: Metrics
     signing: Signing
+    # The citizen's login session and login state cookies (`autofill.api.citizen`).
+    citizen_sessions: Sealer
+    # The national e-ID citizens log in with (the mock at /eid, or None when turned off).
+    eid: IdentityProvider | None = None
     portal: Portal | None = None
     # One HTTP reseed at a time per worker.
     reseed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -62,6 +62,11 @@ router = APIRouter(include_in_schema=False)
 def mount_portal(app: FastAPI) -> None:
     """Serve the portal pages and their static files on `app`."""
     app.include_router(router)
+    mount_static(app)
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the pages' style sheet and script (the portal's, the e-ID's, the consent's)."""
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
 

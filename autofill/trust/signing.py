@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from joserfc import jws
-from joserfc.jwk import ECKey
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet
+from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import Engine
 
 from autofill.config import Settings
@@ -118,6 +120,24 @@ class Signer:
         """A compact JWS of claims plus iss and iat, without an expiry."""
         payload = {"iss": self.issuer, "iat": int(time.time()), **claims}
         return jws.serialize_compact(self._header, orjson.dumps(payload), self._key, [ALG])
+
+    def verify(self, token: str, audience: str) -> dict[str, Any] | None:
+        """The claims of a JWT this service signed for `audience` (a published key, this
+        issuer, not expired), or None: what anyone holding the JWKS can check."""
+        keys = self._published.get("keys") or []
+        if not keys or len(token) > 16_384:
+            return None
+        registry = JWTClaimsRegistry(
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+        )
+        try:
+            decoded = jwt.decode(token, KeySet.import_key_set({"keys": keys}), algorithms=[ALG])
+            registry.validate(decoded.claims)
+        except (JoseError, ValueError, TypeError):
+            return None
+        return dict(decoded.claims)
 
     def _registered(self, audience: str, ttl_seconds: int | None) -> dict[str, Any]:
         ttl = self.config.answer_seconds if ttl_seconds is None else ttl_seconds

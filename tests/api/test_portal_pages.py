@@ -37,7 +37,8 @@ class TestMounting:
     def test_switched_off_serves_no_pages(self, settings: Settings) -> None:
         from main import create_app
 
-        app = create_app(settings.model_copy(update={"portal_enabled": False}))
+        off = {"portal_enabled": False, "eid_enabled": False}
+        app = create_app(settings.model_copy(update=off))
         with TestClient(app) as client:
             assert client.get("/").status_code == 404
             assert client.get("/stats").status_code == 404
