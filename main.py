@@ -13,7 +13,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from autofill.api import admin, audit, citizen, health, keys, portal, registries, stats, verify
+from autofill.api import (
+    admin,
+    audit,
+    citizen,
+    health,
+    keys,
+    me,
+    me_pages,
+    portal,
+    registries,
+    stats,
+    verify,
+)
 from autofill.api import forms as forms_api
 from autofill.api import metrics as metrics_api
 from autofill.api import prefill as prefill_api
@@ -205,6 +217,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(verify.router)
     app.include_router(stats.router)
     app.include_router(citizen.router)
+    app.include_router(me.router)
+    me_pages.mount_me(app)
     mount_docs(app, settings)
     if settings.should_serve_eid:
         app.include_router(eid_pages.router)
