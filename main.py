@@ -22,6 +22,7 @@ from autofill.api import (
     me,
     me_pages,
     portal,
+    portal_vneid,
     registries,
     stats,
     verify,
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(eid_pages.router)
     if settings.should_serve_portal:
         portal.mount_portal(app)
+        app.include_router(portal_vneid.router)
     elif settings.should_serve_eid:  # the login page's style sheet
         portal.mount_static(app)
     return app
