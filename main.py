@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,10 +18,12 @@ from autofill.api import (
     admin,
     audit,
     citizen,
+    clients,
     health,
     keys,
     me,
     me_pages,
+    oauth,
     portal,
     portal_vneid,
     registries,
@@ -38,6 +41,8 @@ from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings
+from autofill.consent.clients import client_names, ensure_client
+from autofill.consent.server import OAuthServer
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
 from autofill.demo import seed_demo
@@ -45,6 +50,8 @@ from autofill.eid import pages as eid_pages
 from autofill.eid.mock import MockEid
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.oauth import CLIENT_NAME as PORTAL_CLIENT_NAME
+from autofill.portal.oauth import PortalOAuth
 from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
@@ -108,6 +115,7 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
         prefill = PrefillService(
             forms, registry, trust.releases, observers=(recorder.observe, metrics.observe_result)
         )
+        oauth = OAuthServer.open(settings, engine, trust, registry, lambda: signing.signer)
         eid = None
         if settings.should_serve_eid:
             eid = MockEid(
@@ -116,10 +124,25 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
                 lambda: signing.signer,
                 callback_path=citizen.CALLBACK_PATH,
             )
+        # The citizen's access log names the portals (OAuth clients) as well as the keys.
+        trust.access_log.name_sources.append(partial(client_names, engine))
         portal = None
         if portal_keys is not None:
+            portal_oauth = None
+            if settings.should_serve_eid:  # "Đăng nhập bằng VNeID": the portal is a client
+                portal_oauth = PortalOAuth.derive(trust.hasher.derive, settings.issuer_url)
+                ensure_client(
+                    engine,
+                    client_id=portal_oauth.client_id,
+                    name=PORTAL_CLIENT_NAME,
+                    redirect_uris=[portal_oauth.redirect_uri],
+                    secret=portal_oauth.secret,
+                )
             portal = Portal(
-                portal_keys, ServiceClient(app, portal_keys.secret), PortalVisitors(settings)
+                portal_keys,
+                ServiceClient(app, portal_keys.secret),
+                PortalVisitors(settings),
+                portal_oauth,
             )
             stack.push_async_callback(portal.client.close)
             stack.push_async_callback(portal.visitors.close)
@@ -139,6 +162,8 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             signing=signing,
             citizen_sessions=Sealer(trust.hasher.derive("citizen-session")),
             eid=eid,
+            oauth=oauth,
+            consents=oauth.consents,
         )
 
 
@@ -217,6 +242,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jwks_router)
     app.include_router(verify.router)
     app.include_router(stats.router)
+    app.include_router(clients.router)
+    app.include_router(oauth.router)
     app.include_router(citizen.router)
     app.include_router(me.router)
     me_pages.mount_me(app)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from autofill.config import Settings
+from autofill.consent.server import OAuthServer
+from autofill.consent.store import ConsentStore
 from autofill.eid.provider import IdentityProvider
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
@@ -66,6 +68,9 @@ class Services:
     signing: Signing
     # The citizen's login session and login state cookies (`autofill.api.citizen`).
     citizen_sessions: Sealer
+    # The OAuth authorization server for prefill under consent, and its consent records.
+    oauth: OAuthServer
+    consents: ConsentStore
     # The national e-ID citizens log in with (the mock at /eid, or None when turned off).
     eid: IdentityProvider | None = None
     portal: Portal | None = None

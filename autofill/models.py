@@ -1,5 +1,5 @@
 """Tables of the prefill layer: API keys, the audit log and its chain, signing keys,
-and the service's own secrets."""
+the service's own secrets, and OAuth clients, consents, codes and tokens."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ class AuditEntry(Base):
     # The hash chain (`autofill.trust.audit_chain`): the previous entry's hash and this one's.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str | None] = mapped_column(String(64))
+    # The consent a release was made under (`autofill.consent`); null for an API key's.
+    consent_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
@@ -110,3 +112,71 @@ class SigningKey(Base):
     # Set when a newer key takes over; published in the JWKS until `not_after`.
     retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     not_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OAuthClient(Base):
+    """A portal registered as an OAuth client (`autofill.consent.clients`)."""
+
+    __tablename__ = "oauth_clients"
+
+    # "cli_" + 12 hex: it is the audit's key id for releases under consent (16 characters).
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    redirect_uris: Mapped[str] = mapped_column(Text)  # JSON array, matched exactly
+    form_ids: Mapped[str | None] = mapped_column(Text)  # JSON array; null: any form
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConsentRecord(Base):
+    """A citizen's consent to one client, form version and purpose (`autofill.consent`)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_hash: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(String(16))
+    form_id: Mapped[str] = mapped_column(String(100))
+    form_version: Mapped[int] = mapped_column(Integer)
+    attributes: Mapped[str] = mapped_column(Text)  # JSON array of "subject.path"
+    purpose: Mapped[str] = mapped_column(Text)
+    assurance_level: Mapped[int] = mapped_column(Integer)
+    enterprise_code: Mapped[str | None] = mapped_column(String(16))
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_consents_citizen", "citizen_hash", "granted_at"),
+        Index("ix_consents_reuse", "client_id", "form_id", "citizen_hash"),
+    )
+
+
+class AuthorizationCode(Base):
+    """An authorization code: stored by its SHA-256, single use, short-lived."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(16))
+    consent_id: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(Text)  # the personal ID, sealed
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccessToken(Base):
+    """An access token issued under a consent, by its `jti` (the JWS itself is not kept)."""
+
+    __tablename__ = "oauth_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consent_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(Text)  # the personal ID, sealed
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

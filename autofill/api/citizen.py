@@ -34,6 +34,7 @@ SESSION_COOKIE = "af_citizen"
 LOGIN_COOKIE = "af_eid_login"
 LOGIN_SECONDS = 600  # the longest a login at the e-ID may take
 CALLBACK_PATH = "/citizen/callback"
+MAX_RETURN = 4000  # an authorization request with its details comes back whole, or not at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ def safe_return(path: str | None) -> str:
     """A local path to come back to (never another site), else "/"."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
         return "/"
-    return path[:500]
+    return path if len(path) <= MAX_RETURN else "/"
 
 
 def _services(request: Request) -> Services:

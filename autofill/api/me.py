@@ -18,9 +18,11 @@ from starlette.responses import Response
 from autofill.api.citizen import Citizen, CitizenDep
 from autofill.api.dependencies import TrustDep
 from autofill.api.schemas import PROBLEM_RESPONSES
+from autofill.consent.store import ConsentStore
 from autofill.errors import ConsentNotFound, Problem
 from autofill.trust.access_log import AccessEntry, label_of
 from autofill.trust.audit import CURSOR_PATTERN, decode_cursor, encode_cursor
+from registries.errors import DomainError
 
 router = APIRouter(prefix="/v1/me", tags=["citizen"], responses=PROBLEM_RESPONSES)
 CONSENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -114,19 +116,21 @@ def consent_status(consent: Any, now: dt.datetime | None = None) -> str:
     return "expired" if expires <= (now or dt.datetime.now(dt.UTC)) else "active"
 
 
-def consent_item(consent: Any) -> ConsentItem:
-    """The API shape of a consent record."""
-    registry = "business" if consent.enterprise_code else "citizen"
+def consent_item(consent: Any, registries: dict[str, str] | None = None) -> ConsentItem:
+    """The API shape of a consent record; its attributes read "subject.path", and
+    `registries` says each subject's registry (the form's), for the labels."""
+    data = []
+    for attribute in consent.attributes:
+        subject, _, path = attribute.partition(".")
+        registry = (registries or {}).get(subject, "citizen")
+        data.append(ReleasedData(registry=registry, path=attribute, label=label_of(registry, path)))
     return ConsentItem(
         id=consent.id,
         client_id=consent.client_id,
         client_name=consent.client_name,
         form_id=consent.form_id,
         form_version=consent.form_version,
-        attributes=[
-            ReleasedData(registry=registry, path=p, label=label_of(registry, p))
-            for p in consent.attributes
-        ],
+        attributes=data,
         purpose=consent.purpose,
         assurance_level=consent.assurance_level,
         enterprise_code=consent.enterprise_code,
@@ -137,22 +141,26 @@ def consent_item(consent: Any) -> ConsentItem:
     )
 
 
-class _NoConsents:
-    """Stands for the consent store where the service keeps none."""
+async def consent_items(request: Request, citizen_hash: str) -> list[ConsentItem]:
+    """The citizen's consents, newest first, with their data's labels."""
+    forms = request.app.state.services.forms
+    found = await consents_of(request).list_for(citizen_hash)
+    subjects: dict[tuple[str, int], dict[str, str]] = {}
+    for consent in found:
+        key = (consent.form_id, int(consent.form_version))
+        if key not in subjects:
+            try:
+                form = await forms.compiled(*key)
+            except DomainError:  # a form removed since: labels fall back to the citizen's
+                form = None
+            subjects[key] = {name: s.registry for name, s in form.subjects.items()} if form else {}
+    return [consent_item(c, subjects[(c.form_id, int(c.form_version))]) for c in found]
 
-    async def list_for(self, citizen_hash: str) -> list[Any]:
-        return []
 
-    async def revoke(self, consent_id: str, citizen_hash: str) -> Any:
-        return None
-
-    async def receipt(self, consent_id: str, citizen_hash: str) -> str | None:
-        return None
-
-
-def consents_of(request: Request) -> Any:
-    """The consent store (`services.consents`)."""
-    return getattr(request.app.state.services, "consents", None) or _NoConsents()
+def consents_of(request: Request) -> ConsentStore:
+    """The consent store."""
+    store: ConsentStore = request.app.state.services.consents
+    return store
 
 
 async def access_page(
@@ -188,8 +196,8 @@ async def my_access_log(
 @router.get("/consents", operation_id="my_consents", response_model=ConsentList)
 async def my_consents(citizen: CitizenDep, trust: TrustDep, request: Request) -> ConsentList:
     """The consents the logged-in citizen gave, newest first (revoked and expired too)."""
-    found = await consents_of(request).list_for(trust.hasher.hash(citizen.personal_id))
-    return ConsentList(items=[consent_item(c) for c in found])
+    items = await consent_items(request, trust.hasher.hash(citizen.personal_id))
+    return ConsentList(items=items)
 
 
 ConsentId = Annotated[str, Path(pattern=CONSENT_ID_PATTERN, description="a consent's id")]

@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from autofill.api.citizen import Citizen, current_citizen, login_redirect, logout
 from autofill.api.dependencies import ServicesDep
-from autofill.api.me import access_page, consent_item, consents_of
+from autofill.api.me import access_page, consent_items, consents_of
 from autofill.container import Services
 from autofill.trust.access_log import ASSISTED, CONSENT, REGISTRY_READ
 from autofill.trust.audit import CURSOR_PATTERN
@@ -110,12 +110,7 @@ async def me_home(request: Request, services: ServicesDep, cursor: str | None = 
     if cursor is not None and not re.fullmatch(CURSOR_PATTERN, cursor):
         cursor = None
     entries, next_cursor = await access_page(services.trust, citizen, PAGE_SIZE, cursor)
-    consents = [
-        consent_item(c)
-        for c in await consents_of(request).list_for(
-            services.trust.hasher.hash(citizen.personal_id)
-        )
-    ]
+    consents = await consent_items(request, services.trust.hasher.hash(citizen.personal_id))
     titles = await _form_titles(
         services, {e.form_id for e in entries if e.form_id} | {c.form_id for c in consents}
     )

@@ -27,13 +27,22 @@ class PrefillRequest(BaseModel):
         Annotated[str, StringConstraints(max_length=64)],
         Annotated[str, StringConstraints(max_length=40)],
     ] = Field(
+        default_factory=dict,
         max_length=20,
-        description="root subject name -> personal ID or tax code",
+        description="root subject name -> personal ID or tax code (under a consent token, "
+        "the consent's citizen and enterprise may be left out)",
         examples=[{"company": "0100109106"}],
     )
-    purpose: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PURPOSE)
-    ] = Field(description="why the data is needed; recorded in the audit")
+    purpose: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PURPOSE)
+        ]
+        | None
+    ) = Field(
+        None,
+        description="why the data is needed; recorded in the audit. Required with an API "
+        "key; under a consent token it is the consent's (another purpose is refused)",
+    )
     values: dict[Annotated[str, StringConstraints(max_length=64)], Any] | None = Field(
         None, max_length=300, description="values the user has already entered, by field key"
     )

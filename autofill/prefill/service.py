@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from autofill.errors import ServiceUnavailable
+from autofill.prefill.consented import bound_purpose, bound_subjects
 from autofill.prefill.models import (
     Observer,
     PrefillContext,
@@ -103,11 +104,24 @@ class PrefillService:
         releases = self.releases
         if releases is None:
             raise ServiceUnavailable("this prefill engine cannot release data")
+        binding = grant.principal.binding  # a consent token's citizen, form and purpose
+        if binding is not None and version is None:
+            version = binding.form_version
         form = await self.forms.compiled(form_id, version)
-        ids = self._root_ids(form, request.subjects)
+        purpose = bound_purpose(request.purpose, binding)
+        ids = self._root_ids(form, bound_subjects(form, request.subjects, binding))
         # The same principal, asked again now that the subjects are known (a consent
         # token is bound to its citizen); no budget is charged twice.
-        await Authorizer.check(grant.principal, Ask(Action.PREFILL, form.id, subjects=ids))
+        registries = {name: form.subjects[name].registry for name in ids}
+        ask = Ask(
+            Action.PREFILL,
+            form_id=form.id,
+            subjects=ids,
+            registries=registries,
+            purpose=purpose,
+            version=form.version,
+        )
+        await Authorizer.check(grant.principal, ask)
         try:
             result, released, refs, docs = await self._fill_for(form, ids, request)
         except RecordNotFound as exc:
@@ -122,14 +136,14 @@ class PrefillService:
             grant,
             form_id=form.id,
             form_version=form.version,
-            purpose=request.purpose,
+            purpose=purpose,
             data=_disclosed(refs, docs, released),
             roots={n: r.identifier for n, r in refs.items() if r.root and r.identifier},
             locked=result.locked,
         )
         if self.observers:
             context = PrefillContext(
-                grant, form.id, form.version, request.purpose, refs, released, request.overwrite
+                grant, form.id, form.version, purpose, refs, released, request.overwrite
             )
             for observer in self.observers:
                 await observer(context, result)

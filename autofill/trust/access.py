@@ -1,10 +1,12 @@
 """Who is calling: principals, and the authenticator that resolves a bearer secret to one.
 
 A principal is anything that can ask for an action (`autofill.trust.authz.Ask`) and be
-told whether it may: today an API key (`KeyPrincipal`: scopes and an optional list of
-forms); next, a citizen's consent token. The bootstrap admin key comes from
-`AUTOFILL_ADMIN_KEY`; keys stored in the database (hashed, with scopes and an optional list
-of form ids) are looked up by the `KeyStore`s registered on the `Authenticator`.
+told whether it may: an API key (`KeyPrincipal`: scopes and an optional list of forms), or
+a portal holding a citizen's consent token (`autofill.consent.principal`), which carries a
+`Binding`: the citizen, form, version and purpose it is bound to. The bootstrap admin key
+comes from `AUTOFILL_ADMIN_KEY`; keys stored in the database (hashed, with scopes and an
+optional list of form ids) are looked up by the `KeyStore`s registered on the
+`Authenticator`, and tokens that are not keys by its `TokenStore`s.
 """
 
 from __future__ import annotations
@@ -22,8 +24,25 @@ if TYPE_CHECKING:
 SCOPES = ("prefill", "registry:read", "registry:write", "forms:write", "audit:read", "admin")
 
 
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What a consent token binds its caller to: one citizen's consent."""
+
+    consent_id: str
+    personal_id: str  # the citizen who consented (never written to the audit: hashed there)
+    enterprise_code: str | None  # the business they consented for, on a business form
+    form_id: str
+    form_version: int
+    purpose: str
+
+
 class Principal(Protocol):
     """A caller the authorisation point can decide about."""
+
+    @property
+    def binding(self) -> Binding | None:
+        """The consent this caller acts under (a consent token), or None (an API key)."""
+        ...
 
     @property
     def key_id(self) -> str:
@@ -64,6 +83,7 @@ class KeyPrincipal:
     # False for a key that carries many people's requests and limits each of them itself
     # (the demo portal): the enumeration watch audits its trips but never throttles it.
     lock_on_enumeration: bool = True
+    binding: None = None  # a key acts under no citizen's consent
 
     @property
     def is_operator(self) -> bool:
@@ -96,6 +116,18 @@ class KeyStore(Protocol):
         ...
 
 
+class TokenStore(Protocol):
+    """Resolves bearer tokens of its own shape (not keys) to principals."""
+
+    def claims(self, token: str) -> bool:
+        """Whether the token has this store's shape (then no key store is asked)."""
+        ...
+
+    async def resolve(self, token: str) -> Principal | None:
+        """The principal of a valid token, or None (expired, altered, revoked)."""
+        ...
+
+
 def hash_secret(secret: str) -> str:
     """The stored form of a key's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -107,6 +139,7 @@ class Authenticator:
     def __init__(self, admin_key: str | None, stores: list[KeyStore] | None = None) -> None:
         self._admin_hash = hash_secret(admin_key) if admin_key else None
         self.stores = stores or []
+        self.token_stores: list[TokenStore] = []
         self._admin = KeyPrincipal("admin", "bootstrap admin", frozenset({"admin"}))
 
     def fixed_names(self) -> dict[str, str]:
@@ -120,7 +153,10 @@ class Authenticator:
         return out
 
     async def authenticate(self, token: str) -> Principal | None:
-        """The principal for a token, or None."""
+        """The principal for a bearer credential (an API key or an access token), or None."""
+        for tokens in self.token_stores:
+            if tokens.claims(token):
+                return await tokens.resolve(token)
         digest = hash_secret(token)
         if self._admin_hash is not None and hmac.compare_digest(digest, self._admin_hash):
             return self._admin

@@ -76,6 +76,8 @@ class Release:
     form_version: int | None = None
     request_id: str | None = None
     client: str | None = None
+    # The consent a release was made under (a consent token's), else None (an API key).
+    consent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,7 @@ class AuditLog:
                 release.client,
                 False,
                 None,
+                release.consent_id,
             )
             for d in release.data
         ]
@@ -209,7 +212,10 @@ class AuditLog:
         """Log an event about a key (no subject); flagged unless told otherwise."""
         at = self._writer.timestamp(dt.datetime.now(dt.UTC))
         nothing = (None, None, None, None)  # subject, form id and version, purpose
-        row = (at, principal.key_id, action, registry, *nothing, "[]", None, None, flagged, detail)
+        row = (
+            *(at, principal.key_id, action, registry, *nothing),
+            *("[]", None, None, flagged, detail, None),  # ..., consent id
+        )
         await self.append([row])
 
     async def ready(self) -> bool:
@@ -367,4 +373,5 @@ def _public(entry: Any) -> dict[str, Any]:
         "client": entry.client,
         "flagged": entry.flagged,
         "detail": entry.detail,
+        "consent_id": entry.consent_id,
     }

@@ -26,6 +26,9 @@ from typing import Any
 
 import orjson
 
+# Fields added after the chain began: left out of an entry's hash while null, so that the
+# entries written before them keep their hashes.
+OPTIONAL_FIELDS = ("consent_id",)
 GENESIS = "0" * 64  # the "previous hash" of the first entry ever written
 HEAD_ID = 1
 Head = tuple[int, str, int]  # last id, last hash, entries ever written
@@ -55,6 +58,9 @@ def timestamp_text(value: dt.datetime | str) -> str:
 def canonical(entry_id: int, prev_hash: str, fields: Mapping[str, Any]) -> bytes:
     """The JCS bytes an entry's hash is taken over."""
     doc = dict(fields)
+    for name in OPTIONAL_FIELDS:
+        if doc.get(name) is None:
+            doc.pop(name, None)
     doc["at"] = timestamp_text(fields["at"])
     doc["id"] = entry_id
     doc["prev_hash"] = prev_hash

@@ -66,6 +66,7 @@ COLUMNS = (
     "client",
     "flagged",
     "detail",
+    "consent_id",  # a release under a citizen's consent (`autofill.consent`); else null
 )
 Row = tuple[Any, ...]
 # Readiness asks whether a write could get its lock now: it waits at most this long.

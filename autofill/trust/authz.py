@@ -68,8 +68,12 @@ class Ask:
     action: Action
     form_id: str | None = None
     registry: str | None = None
-    # Subject name -> identifier as sent (prefill), once known.
+    # Subject name -> identifier as sent (prefill), once known, and each one's registry.
     subjects: Mapping[str, str] = field(default_factory=dict)
+    registries: Mapping[str, str] = field(default_factory=dict)
+    # The purpose the request states and the form version it uses, once known (prefill).
+    purpose: str | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,12 +113,14 @@ class ReleaseService:
         hashed: Mapping[str, str] | None = None,
         **about: Any,
     ) -> None:
+        binding = grant.principal.binding
         release = Release(
             grant.principal,
             action,
             _with_people(data),
             request_id=grant.request_id,
             client=grant.client,
+            consent_id=binding.consent_id if binding is not None else None,
             **about,
         )
         if release.data:

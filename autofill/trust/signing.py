@@ -96,14 +96,21 @@ class Signer:
         return self.config.issuer
 
     def sign(
-        self, claims: Mapping[str, Any], audience: str, *, ttl_seconds: int | None = None
+        self,
+        claims: Mapping[str, Any],
+        audience: str,
+        *,
+        ttl_seconds: int | None = None,
+        typ: str = "JWT",
     ) -> str:
-        """A compact JWS of the claims plus iss, iat, exp (now + ttl) and aud."""
+        """A compact JWS of the claims plus iss, iat, exp (now + ttl) and aud; `typ` names
+        the kind of token in the header (RFC 9068 access tokens: "at+jwt")."""
         clash = [name for name in RESERVED if name in claims]
         if clash:
             raise ValueError(f"claims may not set {', '.join(clash)}")
         payload = {**self._registered(audience, ttl_seconds), **claims}
-        return jws.serialize_compact(self._header, orjson.dumps(payload), self._key, [ALG])
+        header = self._header if typ == "JWT" else {**self._header, "typ": typ}
+        return jws.serialize_compact(header, orjson.dumps(payload), self._key, [ALG])
 
     def sign_answer(self, body: bytes, audience: str) -> str:
         """A compact JWS of a serialised JSON object answer plus iss, iat, exp and aud."""

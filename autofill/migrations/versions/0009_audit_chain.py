@@ -16,6 +16,23 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+# The entry fields as they were at this revision (later ones, e.g. `consent_id`, come with
+# their own migrations and are left out of the hash while null).
+COLUMNS = (
+    "at",
+    "key_id",
+    "action",
+    "registry",
+    "subject_hash",
+    "form_id",
+    "form_version",
+    "purpose",
+    "attributes",
+    "request_id",
+    "client",
+    "flagged",
+    "detail",
+)
 
 
 def upgrade() -> None:
@@ -55,7 +72,6 @@ def upgrade() -> None:
 
 def _chain_existing_entries() -> None:
     from autofill.trust.audit_chain import GENESIS, entry_hash
-    from autofill.trust.audit_writers import COLUMNS
 
     bind = op.get_bind()
     log = sa.table(
