@@ -37,6 +37,10 @@ REFUSED = (
     "Bạn đã từ chối cho Cổng dịch vụ công đọc dữ liệu của mình (access_denied): "
     "tờ khai không được điền sẵn. Bạn vẫn có thể tự nhập, hoặc đăng nhập lại để đồng ý."
 )
+NOT_REPRESENTATIVE = (
+    "Không điền sẵn được (access_denied): theo CSDL quốc gia về đăng ký doanh nghiệp, bạn "
+    "không phải người đại diện theo pháp luật hay chủ sở hữu của doanh nghiệp này."
+)
 GONE = "Quyền đọc dữ liệu đã bị thu hồi hoặc đã hết hạn: hãy đăng nhập bằng VNeID và đồng ý lại."
 
 
@@ -95,7 +99,7 @@ async def portal_callback(
     assert oauth is not None
     form_id = str(flow["form"])
     if error:
-        message = REFUSED if error == "access_denied" else f"Không đăng nhập được ({error})."
+        message = _refusal(error, error_description)
         response = await _index(request, state, form_id, message=message, status=403)
         response.delete_cookie(FLOW_COOKIE, path=COOKIE_PATH)
         return response
@@ -127,6 +131,13 @@ async def portal_refill(request: Request, state: ServicesDep) -> Response:
         return await _index(request, state, None, message=GONE, status=401)
     token, form_id = kept
     return await _filled(request, state, form_id, token)
+
+
+def _refusal(error: str, description: str) -> str:
+    """What the citizen reads when the authorization came back with an error."""
+    if error != "access_denied":
+        return f"Không đăng nhập được ({error[:40]})."
+    return NOT_REPRESENTATIVE if "representative" in description else REFUSED
 
 
 async def _filled(request: Request, state: Services, form_id: str, token: str) -> Response:

@@ -25,7 +25,7 @@ class PortalKeyStore:
         # out; the portal limits each visitor's address itself (`autofill.portal.visitors`).
         self.principal = KeyPrincipal(
             PORTAL_KEY_ID,
-            "demo portal (server side)",
+            "Cổng dịch vụ công mẫu (cán bộ hỗ trợ, nhập số định danh)",
             PORTAL_SCOPES,
             lock_on_enumeration=False,
         )
