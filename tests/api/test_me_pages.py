@@ -88,3 +88,21 @@ def test_an_unknown_consent_cannot_be_revoked(family) -> None:
     r = citizen.post("/me/consents/cns_nope/revoke", data={"csrf": token})
     assert r.status_code == 404
     assert citizen.get("/me/consents/cns_nope/receipt").status_code == 404
+
+
+def test_older_entries_are_a_page_away(family) -> None:
+    _, secret = create_key(family, "registry:read")
+    for _ in range(25):
+        family.get(f"/v1/citizens/{records.CHILD}", headers=bearer(secret))
+    citizen = _as(family, records.CHILD)
+    first = _me(citizen)
+    link = re.search(r'href="/me\?cursor=([0-9]+)#access-log"', first)
+    assert link is not None and first.count('class="me-entry ') == 20
+    second = citizen.get("/me", params={"cursor": link.group(1)}).text
+    ids = (
+        re.findall(r'<time datetime="([^"]+)"', first),
+        re.findall(r'<time datetime="([^"]+)"', second),
+    )
+    assert second.count('class="me-entry ') >= 5
+    assert min(ids[0]) >= max(ids[1])
+    assert citizen.get("/me", params={"cursor": "not-a-cursor"}).status_code == 200
