@@ -7,8 +7,15 @@ from typing import Any
 import pytest
 
 from tests import records
+from tests.api.citizen_app import family_service
 from tests.api.citizen_login import eid_login
 from tests.api.keyring import bearer, create_key
+
+
+@pytest.fixture
+def family(settings, tmp_path):  # type: ignore[no-untyped-def]
+    yield from family_service(settings, tmp_path / "signing-keys")
+
 
 ROUTES = [
     ("GET", "/v1/me/access-log"),
@@ -16,12 +23,6 @@ ROUTES = [
     ("DELETE", "/v1/me/consents/cns_abc"),
     ("GET", "/v1/me/consents/cns_abc/receipt"),
 ]
-
-
-@pytest.fixture
-def family(client):  # type: ignore[no-untyped-def]
-    records.put_family(client)
-    return client
 
 
 def _as(client: Any, personal_id: str) -> Any:

@@ -9,14 +9,14 @@ import jwt
 import pytest
 
 from tests import records
+from tests.api.citizen_app import family_service
 from tests.api.citizen_login import eid_login, hidden_fields
 from tests.api.oauth_flow import PURPOSE, prefill, register, token_for
 
 
 @pytest.fixture
-def family(client):  # type: ignore[no-untyped-def]
-    records.put_family(client)
-    return client
+def family(settings, tmp_path):  # type: ignore[no-untyped-def]
+    yield from family_service(settings, tmp_path / "signing-keys")
 
 
 def _as(client: Any, personal_id: str) -> Any:

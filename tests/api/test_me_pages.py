@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from tests import records
+from tests.api.citizen_app import family_service
 from tests.api.citizen_login import eid_login, hidden_fields
 from tests.api.keyring import bearer, create_key
 
 
 @pytest.fixture
-def family(client):  # type: ignore[no-untyped-def]
-    records.put_family(client)
-    return client
+def family(settings, tmp_path):  # type: ignore[no-untyped-def]
+    yield from family_service(settings, tmp_path / "signing-keys")
 
 
 def _as(client: Any, personal_id: str) -> Any:

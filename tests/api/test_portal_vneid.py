@@ -11,14 +11,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import records
+from tests.api.citizen_app import family_service
 from tests.api.citizen_login import eid_login, hidden_fields, query_of
 
 
 @pytest.fixture
-def family(client):  # type: ignore[no-untyped-def]
-    records.put_family(client)
-    client.cookies.clear()
-    return client
+def family(settings, tmp_path):  # type: ignore[no-untyped-def]
+    yield from family_service(settings, tmp_path / "signing-keys")
 
 
 def _local(location: str) -> str:
