@@ -11,11 +11,12 @@ import asyncio
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Security
+from fastapi.security import APIKeyCookie
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
-from autofill.api.citizen import Citizen, CitizenDep
+from autofill.api.citizen import SESSION_COOKIE, Citizen, CitizenDep
 from autofill.api.dependencies import TrustDep
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.consent.store import ConsentStore
@@ -24,7 +25,21 @@ from autofill.trust.access_log import AccessEntry, label_of
 from autofill.trust.audit import CURSOR_PATTERN, decode_cursor, encode_cursor
 from registries.errors import DomainError
 
-router = APIRouter(prefix="/v1/me", tags=["citizen"], responses=PROBLEM_RESPONSES)
+# Documents the session cookie (the session itself is read by `CitizenDep`): these routes
+# take no API key, only the citizen's own login through the national e-ID.
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="citizenSession",
+    description="the citizen's login session, set by `GET /citizen/login` through the "
+    "national e-ID (HttpOnly, SameSite=Lax); never an API key",
+    auto_error=False,
+)
+router = APIRouter(
+    prefix="/v1/me",
+    tags=["citizen"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Security(SESSION)],
+)
 CONSENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 RECEIPT_TYPE = "application/jose"
 

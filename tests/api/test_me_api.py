@@ -148,3 +148,9 @@ def test_openapi_documents_the_routes(client) -> None:
     revoke = paths["/v1/me/consents/{consent_id}"]["delete"]
     assert "204" in revoke["responses"] and "404" in revoke["responses"]
     assert "401" in paths["/v1/me/access-log"]["get"]["responses"]
+    for operations in (paths["/v1/me/access-log"], paths["/v1/me/consents/{consent_id}"]):
+        for operation in operations.values():
+            assert operation["security"] == [{"citizenSession": []}]
+    scheme = spec["components"]["securitySchemes"]["citizenSession"]
+    assert scheme == scheme | {"type": "apiKey", "in": "cookie", "name": "af_citizen"}
+    assert spec["security"] == [{"bearer": []}]  # the rest of the API keeps its keys
