@@ -1,4 +1,4 @@
-"""The `autofill` command: serve, seed, forms, keys, signing, audit.
+"""The `autofill` command: serve, seed, forms, keys, clients, signing, audit.
 
 Quick to start: the sub-commands' modules import the engine, the forms and the registries
 only inside the commands that use them, so `autofill --help` imports little more than Typer.
@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from autofill.clients_cli import app as clients_app
 from autofill.forms_cli import app as forms_app
 from autofill.keys_cli import app as keys_app
 from autofill.seed_cli import seed_app
@@ -45,6 +46,7 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
 app.add_typer(seed_app, name="seed")
 app.add_typer(forms_app, name="forms")
 app.add_typer(keys_app, name="keys")
+app.add_typer(clients_app, name="clients")
 app.add_typer(signing_app, name="signing")
 app.add_typer(audit_app, name="audit")
 

@@ -83,13 +83,15 @@ async def get_principal(request: Request) -> Principal:
         return known
     header = request.headers.get("authorization")
     if not header:
-        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+        raise Unauthenticated(
+            "send an API key or an access token as 'Authorization: Bearer <credential>'"
+        )
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <key>'")
     principal = await request.app.state.services.trust.auth.authenticate(token.strip())
     if principal is None:
-        raise Unauthenticated("the API key is unknown or revoked")
+        raise Unauthenticated("the API key or access token is unknown, expired or revoked")
     request.state.principal = principal
     return principal
 

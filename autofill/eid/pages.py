@@ -104,7 +104,7 @@ async def eid_login(request: Request) -> Response:
         return _refused(request)
     login = LoginRequest(field["redirect_uri"], field["state"], field["nonce"])
     raw = str(form.get("persona") or "").strip() or str(form.get("personal_id") or "").strip()
-    chosen = str(form.get("level") or "")
+    chosen = str(form.get("level") or "2")  # the page's own default, as a browser sends it
     level = int(chosen) if chosen in ("1", "2") else 0
     try:
         code = await eid.login(raw, level, login)

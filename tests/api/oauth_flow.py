@@ -131,3 +131,11 @@ def prefill(client: TestClient, token: str, form_id: str = "ct01", **body: Any) 
         json=body or {},
         headers={"Authorization": f"Bearer {token}"},
     )
+
+
+def with_eid(settings: Any, tmp_path: Any, **update: Any) -> Any:
+    """Settings with the mock e-ID on and a signing key (a shared database has none by
+    default: ID tokens, access tokens and receipts are signed)."""
+    return settings.model_copy(
+        update={"eid_enabled": True, "signing_keys_dir": tmp_path / "signing-keys", **update}
+    )

@@ -11,17 +11,18 @@ from autofill.api.citizen import SESSION_COOKIE, Citizen, CitizenDep
 from autofill.config import Settings
 from seed.personas import PERSONAS
 from tests.api.citizen_login import eid_login, hidden_fields, start_login
+from tests.api.oauth_flow import with_eid
 
 TYPICAL = next(p for p in PERSONAS if p.key == "typical_adult")
 DECEASED = next(p for p in PERSONAS if p.key == "deceased")
 
 
 @pytest.fixture
-def browser(seeded_settings: Settings) -> Iterator[TestClient]:
+def browser(seeded_settings: Settings, tmp_path) -> Iterator[TestClient]:
     """The service with the mock e-ID on and a route that shows the session's citizen."""
     from main import create_app
 
-    app = create_app(seeded_settings.model_copy(update={"eid_enabled": True}))
+    app = create_app(with_eid(seeded_settings, tmp_path))
 
     @app.get("/_who")
     async def who(citizen: CitizenDep) -> dict[str, object]:
@@ -69,8 +70,9 @@ class TestLoginPage:
         r = browser.post(
             "/eid/authorize",
             data={**hidden_fields(page), "persona": TYPICAL.identifier, "level": "2"},
+            follow_redirects=False,
         )
-        assert r.status_code == 200  # followed to "/"
+        assert browser.get(r.headers["location"], follow_redirects=False).status_code == 303
         assert browser.get("/_who").json()["id"] == TYPICAL.identifier
 
     @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from tests.api.oauth_flow import (
     get_code,
     pkce,
     register,
+    with_eid,
 )
 
 TYPICAL = next(p for p in PERSONAS if p.key == "typical_adult").identifier
@@ -30,11 +31,11 @@ WIDOWED = next(p for p in PERSONAS if p.key == "widowed").identifier  # represen
 
 
 @pytest.fixture
-def browser(seeded_settings: Settings) -> Iterator[TestClient]:
+def browser(seeded_settings: Settings, tmp_path) -> Iterator[TestClient]:
     """The service with the mock e-ID on; requests carry no key (a browser, a portal)."""
     from main import create_app
 
-    with TestClient(create_app(seeded_settings.model_copy(update={"eid_enabled": True}))) as c:
+    with TestClient(create_app(with_eid(seeded_settings, tmp_path))) as c:
         yield c
 
 

@@ -13,21 +13,29 @@ from fastapi.testclient import TestClient
 
 from autofill.config import Settings
 from seed.personas import PERSONAS
-from tests.api.oauth_flow import exchange, get_code, pkce, prefill, register, token_for
+from tests.api.oauth_flow import (
+    exchange,
+    get_code,
+    pkce,
+    prefill,
+    register,
+    token_for,
+    with_eid,
+)
 
 TYPICAL = next(p for p in PERSONAS if p.key == "typical_adult").identifier
 
 
-def _app(settings: Settings, **update: object) -> TestClient:
+def _app(settings: Settings, tmp_path, **update: object) -> TestClient:  # type: ignore[no-untyped-def]
     from main import create_app
 
-    return TestClient(create_app(settings.model_copy(update={"eid_enabled": True, **update})))
+    return TestClient(create_app(with_eid(settings, tmp_path, **update)))
 
 
 @pytest.fixture
-def browser(seeded_settings: Settings) -> Iterator[TestClient]:
+def browser(seeded_settings: Settings, tmp_path) -> Iterator[TestClient]:
     """The service with the mock e-ID on; requests carry no key."""
-    with _app(seeded_settings) as c:
+    with _app(seeded_settings, tmp_path) as c:
         yield c
 
 
@@ -83,8 +91,8 @@ class TestCodes:
         r = browser.post("/oauth/token", data={**auth, "grant_type": "authorization_code"})
         assert r.status_code == 400 and _error(r) == "invalid_request"
 
-    def test_an_expired_code_is_invalid_grant(self, seeded_settings: Settings) -> None:
-        with _app(seeded_settings, oauth_code_seconds=1) as browser:
+    def test_an_expired_code_is_invalid_grant(self, seeded_settings: Settings, tmp_path) -> None:
+        with _app(seeded_settings, tmp_path, oauth_code_seconds=1) as browser:
             portal = register(browser)
             code, verifier = get_code(browser, portal, TYPICAL)
             time.sleep(1.2)
@@ -133,8 +141,8 @@ class TestTokens:
         r = prefill(browser, forged)
         assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
 
-    def test_an_expired_token_is_401(self, seeded_settings: Settings) -> None:
-        with _app(seeded_settings, oauth_token_seconds=1) as browser:
+    def test_an_expired_token_is_401(self, seeded_settings: Settings, tmp_path) -> None:
+        with _app(seeded_settings, tmp_path, oauth_token_seconds=1) as browser:
             portal = register(browser)
             token = token_for(browser, portal, TYPICAL)
             time.sleep(2.1)
