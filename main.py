@@ -116,6 +116,7 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             forms, registry, trust.releases, observers=(recorder.observe, metrics.observe_result)
         )
         oauth = OAuthServer.open(settings, engine, trust, registry, lambda: signing.signer)
+        stack.push_async_callback(oauth.close)
         eid = None
         if settings.should_serve_eid:
             eid = MockEid(

@@ -117,9 +117,11 @@ def _origin(uri: str) -> str:
 async def authorize(request: Request) -> Response:
     """Check the request, have the citizen log in, show the consent page."""
     services = _services(request)
-    params = {k: v for k, v in request.query_params.items()}
+    params = dict(request.query_params.items())
+    names = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in names if names.count(k) > 1})
     try:
-        asked = await check_request(services.engine, services.forms, params)
+        asked = await check_request(services.engine, services.forms, params, repeated)
     except AuthorizeError as exc:
         if not exc.redirect:
             return _error_page(request, exc.description)

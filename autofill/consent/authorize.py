@@ -9,7 +9,7 @@ URI as an RFC 6749 error with the request's `state`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -63,8 +63,11 @@ def redirect_to(uri: str, params: Mapping[str, str | None]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-async def check_request(engine: Engine, forms: FormStore, params: Mapping[str, str]) -> AuthRequest:
-    """The request checked in RFC 6749's order; `AuthorizeError` at the first problem."""
+async def check_request(
+    engine: Engine, forms: FormStore, params: Mapping[str, str], repeated: Sequence[str] = ()
+) -> AuthRequest:
+    """The request checked in RFC 6749's order; `AuthorizeError` at the first problem.
+    `repeated` names the parameters the request gave more than once (RFC 6749 §3.1)."""
     client_id = params.get("client_id", "")
     client = await asyncio.to_thread(find_client, engine, client_id) if client_id else None
     if client is None:
@@ -74,6 +77,8 @@ async def check_request(engine: Engine, forms: FormStore, params: Mapping[str, s
         raise AuthorizeError(
             "invalid_request", "redirect_uri is not one the client registered", redirect=False
         )
+    if repeated:
+        raise AuthorizeError("invalid_request", f"repeated parameters: {', '.join(repeated)}")
     if params.get("response_type") != "code":
         raise AuthorizeError("unsupported_response_type", "response_type must be 'code'")
     state = params.get("state")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, delete, insert, select, update
 
 from autofill.models import AccessToken, AuthorizationCode, ConsentRecord, OAuthClient
 from autofill.trust.hashing import SubjectHasher
@@ -329,6 +329,16 @@ class Grants:
                 )
                 .values(revoked_at=dt.datetime.now(dt.UTC))
             )
+
+    def purge(self, older_than: dt.datetime) -> int:
+        """Delete codes and tokens expired before a time (their sealed personal IDs with
+        them); how many rows went. A reused code's revocation needs nothing older."""
+        with self.engine.begin() as conn:
+            codes = conn.execute(
+                delete(AuthorizationCode).where(AuthorizationCode.expires_at < older_than)
+            )
+            tokens = conn.execute(delete(AccessToken).where(AccessToken.expires_at < older_than))
+        return int(codes.rowcount or 0) + int(tokens.rowcount or 0)
 
     def _insert(self, table: Any, row: dict[str, Any]) -> None:
         with self.engine.begin() as conn:

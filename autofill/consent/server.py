@@ -4,8 +4,12 @@ tickets, and the token store it registers on the authenticator. Built by
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -18,8 +22,11 @@ from autofill.trust.service import Trust
 from autofill.trust.signing import Signer
 from registries.service import RegistryService
 
+log = logging.getLogger(__name__)
+PURGE_SECONDS = 3600  # expired codes and tokens are deleted an hour after their expiry
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass
 class OAuthServer:
     """What the OAuth routes use."""
 
@@ -28,6 +35,7 @@ class OAuthServer:
     tokens: ConsentTokens
     # Seals the consent page's ticket: the request the citizen is shown, bound to them.
     tickets: Sealer
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -38,7 +46,8 @@ class OAuthServer:
         registry: RegistryService,
         signer: Callable[[], Signer | None],
     ) -> OAuthServer:
-        """Build it and register its token store on the trust's authenticator."""
+        """Build it (on the running loop), register its token store on the trust's
+        authenticator, and start the hourly purge of expired codes and tokens."""
         grants = Grants(
             engine,
             Sealer(trust.hasher.derive("oauth-subject")),
@@ -49,9 +58,28 @@ class OAuthServer:
         )
         tokens = ConsentTokens(grants, registry)
         trust.auth.token_stores.append(tokens)
-        return cls(
+        server = cls(
             consents=ConsentStore(engine, signer, ttl_seconds=settings.consent_seconds),
             grants=grants,
             tokens=tokens,
             tickets=Sealer(trust.hasher.derive("oauth-consent-ticket")),
         )
+        server._tasks.append(asyncio.create_task(server._purge(), name="oauth-purge"))
+        return server
+
+    async def close(self) -> None:
+        """Stop the purge of expired codes and tokens."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _purge(self) -> None:
+        while True:
+            cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=PURGE_SECONDS)
+            try:
+                await asyncio.to_thread(self.grants.purge, cutoff)
+            except Exception as exc:  # the database may be down a while; the next run retries
+                log.warning("expired codes and tokens not purged: %s", type(exc).__name__)
+            await asyncio.sleep(PURGE_SECONDS)

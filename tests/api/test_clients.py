@@ -24,12 +24,18 @@ class TestApi:
         created = r.json()
         assert re.fullmatch(r"cli_[0-9a-f]{12}", created["client_id"])
         assert created["form_ids"] == ["ct01"]
-        listed = client.get("/v1/clients").json()["items"]
-        assert [c["client_id"] for c in listed] == [created["client_id"]]
-        assert "client_secret" not in listed[0]
+        listed = [
+            c
+            for c in client.get("/v1/clients").json()["items"]
+            if c["client_id"] == created["client_id"]
+        ]
+        assert len(listed) == 1 and "client_secret" not in listed[0]
         engine = client.app.state.services.engine  # type: ignore[attr-defined]
         with engine.connect() as conn:
-            stored = conn.execute(text("SELECT secret_hash FROM oauth_clients")).scalar_one()
+            stored = conn.execute(
+                text("SELECT secret_hash FROM oauth_clients WHERE id = :i"),
+                {"i": created["client_id"]},
+            ).scalar_one()
         assert stored == hash_secret(created["client_secret"])
         assert created["client_secret"] not in stored
 
@@ -57,7 +63,9 @@ class TestApi:
         )
         client_id = client.post("/v1/clients", json=BODY).json()["client_id"]
         assert client.delete(f"/v1/clients/{client_id}").status_code == 204
-        (listed,) = client.get("/v1/clients").json()["items"]
+        (listed,) = [
+            c for c in client.get("/v1/clients").json()["items"] if c["client_id"] == client_id
+        ]
         assert listed["revoked_at"] is not None
         assert client.delete("/v1/clients/cli_000000000000").status_code == 404
 

@@ -155,6 +155,14 @@ class TestAuthorizationErrors:
         back = query_of(r.headers["location"])
         assert back["error"] == error and back["state"] == params["state"], back
 
+    def test_a_repeated_parameter_is_invalid_request(self, browser: TestClient) -> None:
+        portal = register(browser)
+        _, challenge = pkce()
+        query = [*authorize_params(portal, challenge).items(), ("state", "again")]
+        r = browser.get("/oauth/authorize", params=query, follow_redirects=False)
+        back = query_of(r.headers["location"])
+        assert back["error"] == "invalid_request" and "state" in back["error_description"]
+
     def test_a_misspelt_member_is_named(self, browser: TestClient) -> None:
         portal = register(browser)
         _, challenge = pkce()

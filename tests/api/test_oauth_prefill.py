@@ -142,3 +142,41 @@ class TestBusinessForm:
         spouse = next(p for p in PERSONAS if p.key == "spouse").identifier
         token = self._token(browser, spouse, HOUSEHOLD.identifier)
         assert prefill(browser, token, "business-change").status_code == 200
+
+
+def test_a_chained_subject_is_audited_as_itself(browser: TestClient) -> None:
+    """The second legal representative consents; the form's representative subject is
+    the first one, released and audited under their own hash, by the same client."""
+    record = browser.get(f"/v1/businesses/{COMPANY}", headers=ADMIN).json()
+    first, second = (r["personal_id"] for r in record["legal_representatives"][:2])
+    portal = register(browser)
+    token = token_for(
+        browser,
+        portal,
+        second,
+        authorization_details=details("business-change", enterprise_code=COMPANY),
+    )
+    r = prefill(browser, token, "business-change")
+    assert r.status_code == 200, r.text
+    hasher = _services(browser).trust.hasher
+    entries = browser.get("/v1/audit", params={"key_id": portal.client_id}, headers=ADMIN)
+    subjects = {e["subject_hash"]: e for e in entries.json()["items"]}
+    assert hasher.hash(first) in subjects and hasher.hash(COMPANY) in subjects
+    assert {e["purpose"] for e in subjects.values()} == {PURPOSE}
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"legal_representatives": [{"personal_id": "1"}]}, True),
+        ({"owners": [{"kind": "person", "id": "1"}]}, True),
+        ({"owners": [{"kind": "enterprise", "id": "1"}]}, False),
+        ({"legal_form": "household_business", "enterprise_code": "1"}, True),
+        ({"legal_form": "joint_stock", "enterprise_code": "1"}, False),
+        ({"legal_representatives": [{"personal_id": "2"}], "owners": []}, False),
+    ],
+)
+def test_who_acts_for_a_business(record: dict, expected: bool) -> None:  # type: ignore[type-arg]
+    from autofill.consent.principal import represents
+
+    assert represents(record, "1") is expected

@@ -167,3 +167,19 @@ class TestTokens:
         token = token_for(browser, portal, TYPICAL)
         assert browser.delete(f"/v1/clients/{portal.client_id}", headers=ADMIN).status_code == 204
         assert prefill(browser, token).status_code == 401
+
+
+def test_expired_codes_and_tokens_are_purged(browser: TestClient) -> None:
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    portal = register(browser)
+    token = token_for(browser, portal, TYPICAL)
+    services = browser.app.state.services  # type: ignore[attr-defined]
+    assert services.oauth.grants.purge(dt.datetime.now(dt.UTC)) == 0  # nothing expired yet
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    assert services.oauth.grants.purge(later) == 2  # the code and the token
+    with services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM oauth_tokens")).scalar_one() == 0
+    assert prefill(browser, token).status_code == 401

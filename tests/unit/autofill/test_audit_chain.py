@@ -349,6 +349,7 @@ def test_a_second_postgresql_writer_waits_on_the_chain_head(engine) -> None:
             None,
             False,
             None,
+            None,  # consent id
         )
 
     async def append(conn: psycopg.AsyncConnection, subject: str) -> None:

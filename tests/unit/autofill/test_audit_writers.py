@@ -40,6 +40,7 @@ def _row(writer, subject: str) -> tuple:  # type: ignore[no-untyped-def]
         None,
         False,
         None,
+        None,  # consent id
     )
 
 
