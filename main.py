@@ -41,7 +41,7 @@ from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings
-from autofill.consent.clients import client_names, ensure_client
+from autofill.consent.clients import client_names
 from autofill.consent.server import OAuthServer
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
@@ -50,7 +50,6 @@ from autofill.eid import pages as eid_pages
 from autofill.eid.mock import MockEid
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
-from autofill.portal.oauth import CLIENT_NAME as PORTAL_CLIENT_NAME
 from autofill.portal.oauth import PortalOAuth
 from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
@@ -132,13 +131,7 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
             portal_oauth = None
             if settings.should_serve_eid:  # "Đăng nhập bằng VNeID": the portal is a client
                 portal_oauth = PortalOAuth.derive(trust.hasher.derive, settings.issuer_url)
-                ensure_client(
-                    engine,
-                    client_id=portal_oauth.client_id,
-                    name=PORTAL_CLIENT_NAME,
-                    redirect_uris=[portal_oauth.redirect_uri],
-                    secret=portal_oauth.secret,
-                )
+                portal_oauth.register(engine)
             portal = Portal(
                 portal_keys,
                 ServiceClient(app, portal_keys.secret),

@@ -22,7 +22,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
+from autofill.consent.clients import ensure_client
 from autofill.trust.sealing import Sealer
 
 AUTHORIZE_PATH = "/oauth/authorize"
@@ -65,6 +68,23 @@ class PortalOAuth:
             redirect_uri=issuer.rstrip("/") + CALLBACK_PATH,
             sealer=Sealer(derive("demo-portal-oauth")),
         )
+
+    def register(self, engine: Engine) -> None:
+        """Register (or update) the portal's client. Workers start together and each does
+        it: the one that loses the race to insert the row updates it instead."""
+        for attempt in (1, 2):
+            try:
+                ensure_client(
+                    engine,
+                    client_id=self.client_id,
+                    name=CLIENT_NAME,
+                    redirect_uris=[self.redirect_uri],
+                    secret=self.secret,
+                )
+                return
+            except IntegrityError:  # inserted by another worker meanwhile: now an update
+                if attempt == 2:
+                    raise
 
     def start(self, form_id: str, purpose: str, enterprise_code: str | None = None) -> Started:
         """The authorization request for a form and purpose."""
