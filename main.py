@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,8 +21,11 @@ from autofill.api import (
     clients,
     health,
     keys,
+    me,
+    me_pages,
     oauth,
     portal,
+    portal_vneid,
     registries,
     stats,
     verify,
@@ -37,6 +41,7 @@ from autofill.api.openapi import mount_docs
 from autofill.api.signed import router as jwks_router
 from autofill.caching import record_cache
 from autofill.config import Settings, SettingsError, load_settings
+from autofill.consent.clients import client_names
 from autofill.consent.server import OAuthServer
 from autofill.container import Portal, Services, Stats
 from autofill.database import migrate
@@ -45,6 +50,7 @@ from autofill.eid import pages as eid_pages
 from autofill.eid.mock import MockEid
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.oauth import PortalOAuth
 from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
@@ -132,10 +138,19 @@ async def open_services(settings: Settings, app: FastAPI) -> AsyncIterator[Servi
                 lambda: signing.signer,
                 callback_path=citizen.CALLBACK_PATH,
             )
+        # The citizen's access log names the portals (OAuth clients) as well as the keys.
+        trust.access_log.name_sources.append(partial(client_names, engine))
         portal = None
         if portal_keys is not None:
+            portal_oauth = None
+            if settings.should_serve_eid:  # "Đăng nhập bằng VNeID": the portal is a client
+                portal_oauth = PortalOAuth.derive(trust.hasher.derive, settings.issuer_url)
+                portal_oauth.register(engine)
             portal = Portal(
-                portal_keys, ServiceClient(app, portal_keys.secret), PortalVisitors(settings)
+                portal_keys,
+                ServiceClient(app, portal_keys.secret),
+                PortalVisitors(settings),
+                portal_oauth,
             )
             stack.push_async_callback(portal.client.close)
             stack.push_async_callback(portal.visitors.close)
@@ -238,11 +253,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clients.router)
     app.include_router(oauth.router)
     app.include_router(citizen.router)
+    app.include_router(me.router)
+    me_pages.mount_me(app)
     mount_docs(app, settings)
     if settings.should_serve_eid:
         app.include_router(eid_pages.router)
     if settings.should_serve_portal:
         portal.mount_portal(app)
+        app.include_router(portal_vneid.router)
     elif settings.should_serve_eid:  # the login page's style sheet
         portal.mount_static(app)
     return app

@@ -18,6 +18,7 @@ from autofill.consent.store import ConsentStore
 from autofill.eid.provider import IdentityProvider
 from autofill.metrics import Metrics
 from autofill.portal.client import PortalKeyStore, ServiceClient
+from autofill.portal.oauth import PortalOAuth
 from autofill.portal.visitors import PortalVisitors
 from autofill.prefill.service import PrefillService
 from autofill.stats.recorder import StatsRecorder
@@ -38,6 +39,8 @@ class Portal:
     keys: PortalKeyStore
     client: ServiceClient
     visitors: PortalVisitors
+    # The portal as an OAuth client ("Đăng nhập bằng VNeID"), when the service has the e-ID.
+    oauth: PortalOAuth | None = None
 
 
 @dataclass(frozen=True, slots=True)

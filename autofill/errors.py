@@ -4,6 +4,7 @@ AutofillError
  ├── Unauthenticated   no key, or a key that is unknown or revoked        (401)
  ├── Forbidden         a valid key outside its scopes or form list         (403)
  ├── KeyNotFound       no API key with this id                            (404)
+ ├── ConsentNotFound   no consent of this citizen with this id              (404)
  ├── InvalidRequest    a key, audit or verify request breaks a rule        (422)
  ├── InvalidToken      a submission token that is malformed or forged      (422)
  ├── TokenExpired      a well-formed submission token past its lifetime    (410)
@@ -48,6 +49,12 @@ class KeyNotFound(AutofillError):
     """No API key has this id."""
 
     code = "key_not_found"
+
+
+class ConsentNotFound(AutofillError):
+    """The citizen has no consent with this id (another person's is not found either)."""
+
+    code = "consent_not_found"
 
 
 class InvalidRequest(AutofillError):

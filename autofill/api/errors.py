@@ -40,6 +40,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     autofill_errors.Forbidden: (403, "Forbidden"),
     autofill_errors.ServiceUnavailable: (503, "Service unavailable"),
     autofill_errors.KeyNotFound: (404, "API key not found"),
+    autofill_errors.ConsentNotFound: (404, "Consent not found"),
     autofill_errors.InvalidRequest: (422, "Invalid request"),
     autofill_errors.InvalidToken: (422, "Invalid submission token"),
     autofill_errors.TokenExpired: (410, "Submission token expired"),

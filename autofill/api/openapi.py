@@ -54,12 +54,16 @@ DOCS_POLICY = {
 
 def declare_security(document: dict[str, Any]) -> dict[str, Any]:
     """Declare HTTP bearer security for the whole API; operations that answer without a key
-    (those that declare no 401) get an empty `security` list of their own."""
-    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    (those that declare no 401) get an empty `security` list of their own, and those that
+    declare their own (the citizen's `/v1/me`) keep it."""
+    # Merged: routes may declare schemes of their own (the citizen's session cookie).
+    document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     document["security"] = [{BEARER_SCHEME: []}]
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
-            if isinstance(operation, dict) and "401" not in operation.get("responses", {}):
+            if not isinstance(operation, dict) or "security" in operation:
+                continue
+            if "401" not in operation.get("responses", {}):
                 operation["security"] = []
     return document
 

@@ -168,6 +168,7 @@ async def _index(
         "entered": entered or {},
         "errors": errors or {},
         "message": message,
+        "vneid": state.portal is not None and state.portal.oauth is not None,
     }
     return _page(request, "index.html", context, status, headers)
 

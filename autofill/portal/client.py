@@ -25,7 +25,7 @@ class PortalKeyStore:
         # out; the portal limits each visitor's address itself (`autofill.portal.visitors`).
         self.principal = KeyPrincipal(
             PORTAL_KEY_ID,
-            "demo portal (server side)",
+            "Cổng dịch vụ công mẫu (cán bộ hỗ trợ, nhập số định danh)",
             PORTAL_SCOPES,
             lock_on_enumeration=False,
         )
@@ -97,6 +97,26 @@ class ServiceClient:
         """`POST /v1/forms/{id}/prefill`."""
         body = {"subjects": subjects, "purpose": purpose}
         return await self._call("POST", f"/v1/forms/{form_id}/prefill", json=body)
+
+    async def exchange_code(
+        self, code: str, verifier: str, *, client_id: str, secret: str, redirect_uri: str
+    ) -> ApiAnswer:
+        """`POST /oauth/token`: the code and PKCE verifier for an access token (the
+        portal authenticates as an OAuth client, `client_secret_basic`)."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+        return await self._call("POST", "/oauth/token", data=form, auth=(client_id, secret))
+
+    async def prefill_with_token(self, form_id: str, token: str) -> ApiAnswer:
+        """`POST /v1/forms/{id}/prefill` under a citizen's consent: the subject and the
+        purpose come from the token."""
+        headers = {"Authorization": f"Bearer {token}"}
+        body: dict[str, Any] = {"subjects": {}}
+        return await self._call("POST", f"/v1/forms/{form_id}/prefill", json=body, headers=headers)
 
     def can_verify(self) -> bool:
         """Whether the service has the submission check (`POST /v1/forms/{id}/verify`)."""

@@ -6,6 +6,7 @@ The public face other packages use; the modules behind it are this package's own
 * `authz`: the one authorisation point (`Action`, `Ask` → `Grant` or a typed refusal);
 * `releases`: the one `ReleaseService` through which personal data leaves, audited;
 * `audit`, `audit_writers`, `audit_subjects`: the audit log (`Release`, `Disclosed`);
+* `access_log`: a citizen's own view of the releases of their data;
 * `limits`, `enumeration`: budgets and the enumeration watch;
 * `keys`: stored API keys; `redaction`: identifiers out of logs;
 * `submission`: submission tokens.

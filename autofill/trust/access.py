@@ -142,6 +142,16 @@ class Authenticator:
         self.token_stores: list[TokenStore] = []
         self._admin = KeyPrincipal("admin", "bootstrap admin", frozenset({"admin"}))
 
+    def fixed_names(self) -> dict[str, str]:
+        """The names of the principals not stored as keys (the bootstrap admin, a store's
+        one principal such as the demo portal's), by key id."""
+        out = {self._admin.key_id: self._admin.name}
+        for store in self.stores:
+            principal = getattr(store, "principal", None)
+            if principal is not None:
+                out[principal.key_id] = principal.name
+        return out
+
     async def authenticate(self, token: str) -> Principal | None:
         """The principal for a bearer credential (an API key or an access token), or None."""
         for tokens in self.token_stores:

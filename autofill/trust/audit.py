@@ -373,4 +373,5 @@ def _public(entry: Any) -> dict[str, Any]:
         "client": entry.client,
         "flagged": entry.flagged,
         "detail": entry.detail,
+        "consent_id": entry.consent_id,
     }

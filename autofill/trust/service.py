@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from autofill.config import Settings
 from autofill.metrics import Metrics
 from autofill.trust.access import Authenticator, KeyStore, Principal
+from autofill.trust.access_log import AccessLog
 from autofill.trust.audit import AuditLog
 from autofill.trust.authz import Ask, Authorizer, Grant
 from autofill.trust.enumeration import EnumerationWatch
@@ -45,6 +46,7 @@ class Trust:
     signer: SubmissionSigner
     authz: Authorizer
     releases: ReleaseService
+    access_log: AccessLog
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -88,10 +90,11 @@ class Trust:
             hasher.derive("submission-values"),
             ttl_seconds=settings.submission_token_ttl_seconds,
         )
+        auth = Authenticator(admin_key, [keys, *stores])
         trust = cls(
             settings=settings,
             hasher=hasher,
-            auth=Authenticator(admin_key, [keys, *stores]),
+            auth=auth,
             keys=keys,
             audit=audit,
             limiter=limiter,
@@ -99,6 +102,7 @@ class Trust:
             signer=signer,
             authz=Authorizer(limiter),
             releases=ReleaseService(registry, audit, watch, limiter, signer),
+            access_log=AccessLog(audit, engine, fixed_names=auth.fixed_names()),
         )
         install_log_redaction(hasher.hash)
         audit.start()

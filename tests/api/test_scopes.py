@@ -2,7 +2,8 @@
 
 Routes come from the OpenAPI document. The scopes DESIGN.md gives are written down here;
 any other /v1 route must admit admin plus exactly one scope (or every key), and a /v1
-route that answers without a key fails the test unless it is listed as public.
+route that answers without a key fails the test unless it is listed as public. The
+citizen's `/v1/me` routes refuse every key (401): they answer only a citizen's session.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ EXPECTED = {
     ("POST", "/v1/forms"): "forms:write",
     ("POST", "/v1/forms/{form_id}/prefill"): "prefill",
 }
+# The citizen's own routes take no API key at all: only their e-ID login session.
+CITIZEN_PREFIX = "/v1/me/"
 # Routes under /v1 that deliberately need no key (none hold personal data).
 PUBLIC: set[tuple[str, str]] = set()
 PATH_VALUES = {
@@ -80,6 +83,11 @@ def test_every_v1_route_admits_exactly_its_scope(app, client, scoped_keys) -> No
         if (method, path) in PUBLIC:
             continue
         url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
+        if path.startswith(CITIZEN_PREFIX):
+            for scope, secret in scoped_keys.items():
+                r = client.request(method, url, headers=bearer(secret))
+                assert r.status_code == 401, (method, path, scope)
+            continue
         body = {} if method in {"POST", "PUT", "PATCH"} else None
         anonymous = client.request(method, url, json=body, headers={"Authorization": ""})
         assert anonymous.status_code == 401, f"{method} {path} answers without a key"

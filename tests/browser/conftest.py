@@ -66,12 +66,14 @@ class LiveServer:
 
         from main import create_app
 
-        self.app = create_app(settings)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        # The service names itself by the address it is reached at (the issuer of what it
+        # signs, and the base of the demo portal's OAuth redirect URI).
+        self.app = create_app(settings.model_copy(update={"issuer": self.url}))
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
