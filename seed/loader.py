@@ -294,7 +294,10 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
     parallel = plan.citizens >= PARALLEL_FROM
     pool = (
         ProcessPoolExecutor(
-            WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            # With COPY text the writer only streams bytes: nothing for workers to yield to.
+            initializer=None if plan.copy_text else _lower_priority,
         )
         if parallel
         else None
@@ -338,7 +341,7 @@ def _copy(writer: PostgresCopyWriter, batch: Encoded, report: SeedReport) -> Non
 
 
 def _lower_priority() -> None:
-    """Workers yield the CPU to the writer: it is the serial part of the pipeline."""
+    """Workers yield the CPU to the writer: on SQLite it is the serial part of the pipeline."""
     with contextlib.suppress(OSError):
         os.nice(10)
 
