@@ -37,6 +37,7 @@ KEY = "bench-admin-key-0123456789"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5434/autofill"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 OUT = Path(tempfile.gettempdir()) / "autofill-scale-speed"
+PG_DATA = "/var/lib/postgresql/15/scale"  # the benchmark cluster's data directory
 DONE = """
 done = function(summary, latency, requests)
   io.write(string.format('{"requests": %d, "seconds": %f, "p50_ms": %f, "p99_ms": %f, '
@@ -153,6 +154,30 @@ def _lua(name: str, method: str, path: str, ids: list[str]) -> Path:
     return script
 
 
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of a process and its live descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(p for p, parent in parents.items() if parent == pid)
+    return total
+
+
+def _postmaster() -> int:
+    return int(Path(PG_DATA, "postmaster.pid").read_text().split()[0])
+
+
 def _wrk(script: Path, port: int, seconds: int) -> dict:
     out = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "5s", "-s", str(script),
@@ -230,13 +255,17 @@ def main() -> None:
         for n in range(args.rounds):
             for kind, (ref_lua, lua) in pairs.items():
                 results[kind]["ref"].append(_wrk(ref_lua, REFERENCE, args.seconds))
+                cpu = _tree_cpu(service.pid), _tree_cpu(_postmaster())
                 results[kind]["svc"].append(_wrk(lua, SERVICE, args.seconds))
                 r, s = results[kind]["ref"][-1], results[kind]["svc"][-1]
+                s["cpu_ms"] = (_tree_cpu(service.pid) - cpu[0]) * 1000 / s["requests"]
+                s["pg_cpu_ms"] = (_tree_cpu(_postmaster()) - cpu[1]) * 1000 / s["requests"]
                 print(
                     f"round {n + 1} {kind:<8} reference {r['rps']:>7,.0f} req/s p99 "
                     f"{r['p99_ms']:6.1f} ms | service {s['rps']:>7,.0f} req/s p99 "
                     f"{s['p99_ms']:6.1f} ms errors {s['errors'] + s['non2xx']} | "
-                    f"{s['rps'] / r['rps']:.2f}",
+                    f"{s['rps'] / r['rps']:.2f} | CPU per request: service "
+                    f"{s['cpu_ms']:.2f} ms, PostgreSQL {s['pg_cpu_ms']:.2f} ms",
                     flush=True,
                 )
     finally:
