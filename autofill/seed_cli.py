@@ -55,14 +55,54 @@ def run_seed(citizens: int, businesses: int, seed: int, reset: bool) -> SeedRepo
         raise typer.Exit(2) from exc
     if clear_record_caches(settings):
         console.print("running workers' record caches emptied")
-    table = Table(title=f"Seeded with seed {seed} in {report.seconds:.1f} s")
+    console.print(_figures(report))
+    return report
+
+
+# The tables of each registry, for the per-registry rates.
+_REGISTRIES = {
+    "citizens": ("citizens", "households", "citizen_search"),
+    "businesses": (
+        "businesses",
+        "business_representatives",
+        "business_owners",
+        "business_lines",
+        "business_search",
+    ),
+}
+
+
+def _figures(report: SeedReport) -> Table:
+    """Rows per table and per registry, insert rates, and the whole run's rate."""
+    table = Table(title=f"Seeded with seed {report.seed} in {report.seconds:.1f} s")
     table.add_column("table")
     table.add_column("rows", justify="right")
+    table.add_column("insert s", justify="right")
+    table.add_column("insert rows/s", justify="right")
+
+    def rate(rows: int, seconds: float) -> str:
+        return f"{rows / seconds:,.0f}" if seconds else ""
+
     for name, count in report.counts.items():
-        table.add_row(name, f"{count:,}")
-    table.add_row("total", f"{report.rows:,}  ({report.rows / report.seconds:,.0f} rows/s)")
-    console.print(table)
-    return report
+        spent = report.write_seconds.get(name, 0.0)
+        table.add_row(name, f"{count:,}", f"{spent:.1f}", rate(count, spent))
+    for registry, names in _REGISTRIES.items():
+        rows = sum(report.counts.get(n, 0) for n in names)
+        spent = sum(report.write_seconds.get(n, 0.0) for n in names)
+        table.add_row(f"{registry} registry", f"{rows:,}", f"{spent:.1f}", rate(rows, spent))
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.commit_seconds.items())
+    table.add_row(
+        "total (wall)",
+        f"{report.rows:,}",
+        f"{report.seconds:.1f}",
+        rate(report.rows, report.seconds),
+    )
+    table.caption = (
+        f"after the load: {steps}; derived indexes {report.index_seconds:.1f} s; "
+        f"waited for generation {report.wait_seconds:.1f} s; "
+        f"writer peak RSS {report.load_peak_rss_mib:,.0f} MiB"
+    )
+    return table
 
 
 @seed_app.callback()

@@ -144,9 +144,9 @@ def show(title: str, table: dict[str, dict[str, float]]) -> None:
 
 def bench_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     """Everything for one registry size."""
-    path = registry_file(size, args)
-    print(f"\n== {size:,} citizens: {path}", flush=True)
-    engine = make_engine(f"sqlite:///{path}")
+    url = args.url or f"sqlite:///{registry_file(size, args)}"
+    print(f"\n== {size:,} citizens: {url}", flush=True)
+    engine = make_engine(url)
     results: dict[str, Any] = {}
     if not args.skip_rebuild:
         started = time.perf_counter()
@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--dir", default="/tmp/autofill-search-bench")
     parser.add_argument("--db", help="use this SQLite file (one size only)")
+    parser.add_argument("--url", help="use this database URL as it is (one size only)")
     parser.add_argument("--skip-rebuild", action="store_true")
     args = parser.parse_args(argv)
     print(f"search benchmark {dt.datetime.now():%Y-%m-%d %H:%M}, python {sys.version.split()[0]}")

@@ -38,8 +38,10 @@ from seed.businesses import (
     business_chunk,
 )
 from seed.citizens import CHUNK_PEOPLE, MAX_CITIZENS, CitizenBatch, citizen_chunk
+from seed.copytext import Encoded, encode_businesses, encode_citizens
 from seed.documents import CITIZEN_COLUMNS
-from seed.writers import PostgresWriter, RegistryNotEmptyError, SqliteWriter, Writer
+from seed.postgres import PostgresCopyWriter
+from seed.writers import TABLES, RegistryNotEmptyError, SqliteWriter, Writer
 
 # Below this many citizens, worker processes cost more than they save.
 PARALLEL_FROM = 100_000
@@ -96,6 +98,8 @@ class _Plan:
     businesses: int
     # Whether the chunks carry their search-index batch (the writer builds the index).
     index: bool = False
+    # Whether the workers hand over COPY text (`seed.copytext`) instead of rows.
+    copy_text: bool = False
 
     @property
     def citizen_chunks(self) -> int:
@@ -133,7 +137,7 @@ def _business_index(rows: list[tuple[Any, ...]]) -> bulk.IndexBatch:
     return bulk.business_batch(map(_BUSINESS_INDEXED, rows))
 
 
-def _citizens_task(plan: _Plan, chunk: int) -> CitizenBatch:
+def _citizens_task(plan: _Plan, chunk: int) -> CitizenBatch | Encoded:
     count = min(CHUNK_PEOPLE, plan.citizens - chunk * CHUNK_PEOPLE)
     batch = citizen_chunk(
         plan.seed,
@@ -144,10 +148,10 @@ def _citizens_task(plan: _Plan, chunk: int) -> CitizenBatch:
     )
     if plan.index:
         batch.index = _citizen_index(batch.citizens)
-    return batch
+    return encode_citizens(batch) if plan.copy_text else batch
 
 
-def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> BusinessBatch:
+def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> BusinessBatch | Encoded:
     count = min(CHUNK_BUSINESSES, plan.businesses - chunk * CHUNK_BUSINESSES)
     batch = business_chunk(
         plan.seed,
@@ -161,12 +165,12 @@ def _businesses_task(plan: _Plan, chunk: int, candidates: list[Any]) -> Business
     )
     if plan.index:
         batch.index = _business_index(batch.businesses)
-    return batch
+    return encode_businesses(batch) if plan.copy_text else batch
 
 
 def _batches(
     plan: _Plan, submit: Callable[..., Future[Any]], window: int, waited: list[float]
-) -> Iterator[CitizenBatch | BusinessBatch]:
+) -> Iterator[CitizenBatch | BusinessBatch | Encoded]:
     """Every batch in a fixed order; business chunks follow the citizen chunk they use.
     Adds the time spent waiting for a batch to `waited[0]`."""
     pending: deque[tuple[str, int, Future[Any]]] = deque()
@@ -195,7 +199,7 @@ class _Inline:
 
 
 def _writer(url: str, engine: Engine) -> Writer:
-    return SqliteWriter(url) if is_sqlite(url) else PostgresWriter(engine)
+    return SqliteWriter(url) if is_sqlite(url) else PostgresCopyWriter(engine, TABLES)
 
 
 def _check(citizens: int, businesses: int) -> None:
@@ -228,7 +232,8 @@ def seed_registry(
         engine.dispose()  # the bulk writer wants the SQLite file to itself
         report = SeedReport(seed, citizens, businesses)
         writer = _writer(database_url, engine)
-        plan = _Plan(seed, citizens, businesses, index=writer.builds_search_index)
+        copy_text = isinstance(writer, PostgresCopyWriter)
+        plan = _Plan(seed, citizens, businesses, writer.builds_search_index, copy_text)
         try:
             writer.begin(reset=reset)
         except RegistryNotEmptyError:
@@ -289,7 +294,10 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
     parallel = plan.citizens >= PARALLEL_FROM
     pool = (
         ProcessPoolExecutor(
-            WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            # With COPY text the writer only streams bytes: nothing for workers to yield to.
+            initializer=None if plan.copy_text else _lower_priority,
         )
         if parallel
         else None
@@ -298,12 +306,16 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
         submit = pool.submit if pool else _Inline().submit
         waited = [0.0]
         for batch in _batches(plan, submit, WINDOW if pool else 1, waited):
-            if isinstance(batch, CitizenBatch):
-                write("citizens", batch.citizens)
-                write("households", batch.households)
+            if isinstance(batch, Encoded):
+                assert isinstance(writer, PostgresCopyWriter)
+                _copy(writer, batch, report)
             else:
-                _write_businesses(write, batch)
-            index(batch.index)
+                if isinstance(batch, CitizenBatch):
+                    write("citizens", batch.citizens)
+                    write("households", batch.households)
+                else:
+                    _write_businesses(write, batch)
+                index(batch.index)
             if bar is not None:
                 bar.advance()
         report.wait_seconds = waited[0]
@@ -314,8 +326,22 @@ def _load(writer: Writer, plan: _Plan, report: SeedReport, progress: bool) -> No
             bar.close()
 
 
+def _copy(writer: PostgresCopyWriter, batch: Encoded, report: SeedReport) -> None:
+    counts, spent = report.counts, report.write_seconds
+    for table, data, n in batch.tables:
+        started = time.perf_counter()
+        writer.copy(table, data)
+        spent[table] = spent.get(table, 0.0) + time.perf_counter() - started
+        counts[table] = counts.get(table, 0) + n
+    if batch.registry:
+        started = time.perf_counter()
+        writer.names(batch.registry, batch.name_keys, batch.words)
+        table = f"{batch.registry}_search"
+        spent[table] = spent.get(table, 0.0) + time.perf_counter() - started
+
+
 def _lower_priority() -> None:
-    """Workers yield the CPU to the writer: it is the serial part of the pipeline."""
+    """Workers yield the CPU to the writer: on SQLite it is the serial part of the pipeline."""
     with contextlib.suppress(OSError):
         os.nice(10)
 

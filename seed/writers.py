@@ -1,4 +1,4 @@
-"""Bulk writers: raw `sqlite3` in one transaction for SQLite, COPY for PostgreSQL.
+"""Bulk writers: raw `sqlite3` in one transaction for SQLite (COPY for PostgreSQL: `seed.postgres`).
 
 Both write the rows the generators produce (dates as ISO text, `updated_at` as the
 documents have it) with the same column values `registries.repository` derives.
@@ -11,8 +11,6 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
-
-from sqlalchemy import Engine, text
 
 from registries.database import sqlite_path
 from registries.search.bulk import INDEX_TABLES, BulkIndex, IndexBatch
@@ -28,12 +26,6 @@ TABLES: dict[str, tuple[str, ...]] = {
     "households": HOUSEHOLD_COLUMNS,
     "citizens": CITIZEN_COLUMNS,
 }
-# Tables whose rows end with (updated_at, doc).
-_UPDATED_AT = {"citizens": CITIZEN_COLUMNS.index("updated_at")}
-_UPDATED_AT["businesses"] = BUSINESS_COLUMNS.index("updated_at")
-assert all(TABLES[t][i + 1 :] == ("doc",) for t, i in _UPDATED_AT.items())
-
-
 PAGE_SIZE = 16_384
 
 
@@ -68,11 +60,6 @@ class Writer(Protocol):
     def abort(self) -> None:
         """Roll back after a failure."""
         ...
-
-
-def postgres_datetime(value: str) -> str:
-    """A stored `updated_at` (UTC, SQLite's text form) as PostgreSQL reads it."""
-    return f"{value}+00"
 
 
 class SqliteWriter:
@@ -210,69 +197,3 @@ class SqliteWriter:
             self._restore()
         finally:
             self.conn.close()
-
-
-class PostgresWriter:
-    """COPY into each table through psycopg, in one transaction (the search index is
-    rebuilt after it by `registries.indexing.rebuild_all`)."""
-
-    builds_search_index = False
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.raw: Any = None
-        self.timings: dict[str, float] = {}
-
-    def begin(self, *, reset: bool) -> None:
-        """Open the transaction and lock the tables against a concurrent seed."""
-        self.raw = self.engine.raw_connection()
-        cur = self.raw.cursor()
-        cur.execute("LOCK TABLE citizens IN SHARE ROW EXCLUSIVE MODE")
-        if not reset:
-            cur.execute("SELECT 1 FROM citizens LIMIT 1")
-            if cur.fetchone():
-                self.abort()
-                raise RegistryNotEmptyError
-        else:
-            for table in TABLES:
-                cur.execute(f"DELETE FROM {table}")
-
-    def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """COPY rows in."""
-        if not rows:
-            return
-        cur = self.raw.cursor()
-        columns = TABLES[table]
-        moment = _UPDATED_AT.get(table)
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                if moment is not None:  # text for bytes (bytea otherwise), UTC made explicit
-                    row = (*row[:moment], postgres_datetime(row[moment]), row[-1].decode())
-                copy.write_row(row)
-
-    def index(self, batch: IndexBatch) -> None:
-        """Nothing: the index is rebuilt after the load."""
-
-    def commit(self, meta: dict[str, str]) -> None:
-        """Store the facts and commit."""
-        cur = self.raw.cursor()
-        for key, value in meta.items():
-            cur.execute(
-                "INSERT INTO registry_meta (key, value) VALUES (%s, %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-        self.raw.commit()
-        self.raw.close()
-        with self.engine.begin() as conn:
-            for table in TABLES:
-                conn.execute(text(f"ANALYZE {table}"))
-
-    def abort(self) -> None:
-        """Roll back and release the connection."""
-        if self.raw is not None:
-            try:
-                self.raw.rollback()
-            finally:
-                self.raw.close()
-                self.raw = None
