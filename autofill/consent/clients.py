@@ -26,7 +26,7 @@ from autofill.trust.keys import FORM_ID
 
 CLIENT_PREFIX = "cli_"
 SECRET_PREFIX = "afc_"
-LOOPBACK = {"localhost", "127.0.0.1", "::1", "testserver"}
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ class TestApi:
         ("change", "pointer"),
         [
             ({"redirect_uris": ["http://dvc.example.vn/cb"]}, "/redirect_uris/0"),
+            # The test client's host name is no loopback: only the addresses are.
+            ({"redirect_uris": ["http://testserver/cb"]}, "/redirect_uris/0"),
             ({"redirect_uris": ["https://dvc.example.vn/cb#x"]}, "/redirect_uris/0"),
             ({"form_ids": ["no-such-form"]}, "/form_ids/0"),
         ],
