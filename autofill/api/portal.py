@@ -266,6 +266,12 @@ def _failure_message(status: int) -> str:
 @router.post("/submit", response_class=HTMLResponse)
 async def portal_submit(request: Request, state: ServicesDep) -> Response:
     """Take the submitted form, run the submission check, show its verdict."""
+    return await submitted(request, state, access_token=None)
+
+
+async def submitted(request: Request, state: Services, *, access_token: str | None) -> Response:
+    """The submission check's verdict on the posted form: with the portal's key and the
+    typed subjects, or with the access token of the consent the form was filled under."""
     refused = await _admit(request, state)
     if refused is not None:
         return refused
@@ -288,7 +294,7 @@ async def portal_submit(request: Request, state: ServicesDep) -> Response:
     token = form.get("token") or ""
     verdict = None
     if token and client.can_verify():
-        verdict = await client.verify(form_id, token, values, subjects)
+        verdict = await client.verify(form_id, token, values, subjects, access_token=access_token)
     labels = {f["key"]: f["label"] for f in schema.get("fields") or []}
     summary = [
         {

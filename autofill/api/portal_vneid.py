@@ -23,6 +23,7 @@ from autofill.api.portal import (
     _form_unavailable,
     _index,
     _page,
+    submitted,
 )
 from autofill.container import Services
 from autofill.portal.messages import warning_lines
@@ -131,6 +132,17 @@ async def portal_refill(request: Request, state: ServicesDep) -> Response:
         return await _index(request, state, None, message=GONE, status=401)
     token, form_id = kept
     return await _filled(request, state, form_id, token)
+
+
+@router.post("/portal/submit", response_class=HTMLResponse)
+async def portal_submit_consented(request: Request, state: ServicesDep) -> Response:
+    """Submit a form filled under the citizen's consent: the submission check runs with
+    the consent's access token, which names the citizen (the portal never learns the ID)."""
+    oauth = _oauth(state)
+    kept = oauth.open_token(request.cookies.get(TOKEN_COOKIE, "")) if oauth else None
+    if kept is None:
+        return await _index(request, state, None, message=GONE, status=401)
+    return await submitted(request, state, access_token=kept[0])
 
 
 def _refusal(error: str, description: str) -> str:

@@ -33,12 +33,15 @@ class VerifyRequest(BaseModel):
 
     token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS)
     values: dict[str, Any] = Field(max_length=2000, description="field key → submitted value")
-    # Required: a check that does not name whom the submission is for would let one
-    # user's token vouch for a submission about anyone else.
-    subjects: dict[str, str] = Field(
+    # Required with an API key: a check that does not name whom the submission is for
+    # would let one user's token vouch for a submission about anyone else. A consent token
+    # names them itself (its citizen, and enterprise), as it does for prefill.
+    subjects: dict[str, str] | None = Field(
+        default=None,
         max_length=20,
         description="the subjects the submission is for (name → personal ID or tax code); "
-        "checked against the token",
+        "checked against the token. Required with an API key; with a consent access token "
+        "it may be left out, and the token's subjects are checked against the consent's",
     )
 
 
@@ -60,8 +63,16 @@ async def verify_submission(
     form_id: FormIdPath, body: VerifyRequest, grant: Verifier, trust: TrustDep
 ) -> VerifyResult:
     """Compare submitted values with the locked values of a prefill (410 once expired)."""
+    binding = grant.principal.binding
+    if body.subjects is None and binding is None:
+        detail = "a submission check with an API key names the subjects it is for"
+        raise InvalidRequest(detail, problems=[Problem("/subjects", detail, "missing")])
+    bound = None
+    if body.subjects is None and binding is not None:
+        named = (binding.personal_id, binding.enterprise_code)
+        bound = {trust.hasher.hash(identifier) for identifier in named if identifier}
     subject_hashes = {}
-    for name, raw in body.subjects.items():
+    for name, raw in (body.subjects or {}).items():
         try:
             _, canonical = identify(raw)
         except InvalidIdentifier as exc:
@@ -75,7 +86,8 @@ async def verify_submission(
         form_id=form_id,
         key_id=grant.principal.key_id,
         values=body.values,
-        subjects=subject_hashes,
+        subjects=subject_hashes if body.subjects is not None else None,
+        bound=bound,
     )
     return VerifyResult(
         form_id=check.form_id,

@@ -126,11 +126,24 @@ class ServiceClient:
         return self._can_verify
 
     async def verify(
-        self, form_id: str, token: str, values: dict[str, Any], subjects: dict[str, str]
+        self,
+        form_id: str,
+        token: str,
+        values: dict[str, Any],
+        subjects: dict[str, str],
+        *,
+        access_token: str | None = None,
     ) -> ApiAnswer:
-        """`POST /v1/forms/{id}/verify`."""
-        body = {"token": token, "values": values, "subjects": subjects}
-        return await self._call("POST", f"/v1/forms/{form_id}/verify", json=body)
+        """`POST /v1/forms/{id}/verify`: with the portal's key and the subjects typed, or,
+        for a form filled under a citizen's consent, with its access token (the service
+        knows the subjects from the consent)."""
+        path = f"/v1/forms/{form_id}/verify"
+        if access_token is None:
+            body = {"token": token, "values": values, "subjects": subjects}
+            return await self._call("POST", path, json=body)
+        headers = {"Authorization": f"Bearer {access_token}"}
+        body = {"token": token, "values": values}
+        return await self._call("POST", path, json=body, headers=headers)
 
     async def close(self) -> None:
         """Release the client."""

@@ -31,7 +31,7 @@ import hmac
 import secrets
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,9 +191,12 @@ class SubmissionSigner:
         key_id: str,
         values: Mapping[str, Any],
         subjects: Mapping[str, str] | None = None,
+        bound: Collection[str] | None = None,
         now: float | None = None,
     ) -> SubmissionCheck:
-        """Compare submitted values with the locked ones the token vouches for."""
+        """Compare submitted values with the locked ones the token vouches for, and its
+        subjects with `subjects` (name → keyed hash), or, for a caller under a consent
+        that names its subjects itself, with the hashes in `bound`."""
         payload, expected_macs = self._open(token)
         if payload["f"] != form_id:
             raise InvalidToken(
@@ -219,6 +222,8 @@ class SubmissionSigner:
         subject_matches = None
         if subjects is not None:
             subject_matches = dict(subjects) == payload["s"]
+        elif bound is not None:
+            subject_matches = bool(payload["s"]) and set(payload["s"].values()) <= set(bound)
         return SubmissionCheck(
             form_id=payload["f"],
             form_version=payload["v"],

@@ -63,6 +63,22 @@ class TestCitizenForm:
         assert browser.get(f"/v1/citizens/{TYPICAL.identifier}", headers=auth).status_code == 403
         assert browser.get("/v1/audit", headers=auth).status_code == 403
 
+    def test_the_submission_check_takes_its_subjects_from_the_consent(self, browser) -> None:
+        token = token_for(browser, register(browser), TYPICAL.identifier)
+        answer = prefill(browser, token).json()
+        locked = {k: f["value"] for k, f in answer["fields"].items() if f.get("locked")}
+        body = {"token": answer["submission"]["token"], "values": locked}
+        auth = {"Authorization": f"Bearer {token}"}
+        r = browser.post("/v1/forms/ct01/verify", json=body, headers=auth)
+        assert r.status_code == 200, r.text
+        assert r.json()["intact"] is True and r.json()["subject_matches"] is True
+        other = {**body, "subjects": {"applicant": WIDOWED.identifier}}
+        r = browser.post("/v1/forms/ct01/verify", json=other, headers=auth)
+        assert r.status_code == 200 and r.json()["subject_matches"] is False
+        # An API key must still name the subjects (a token alone vouches for no one).
+        r = browser.post("/v1/forms/ct01/verify", json=body, headers=ADMIN)
+        assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/subjects"
+
     def test_a_revoked_consent_stops_its_token_at_once(self, browser: TestClient) -> None:
         token = token_for(browser, register(browser), TYPICAL.identifier)
         services = _services(browser)

@@ -4,7 +4,9 @@ and the typed-ID path kept as the officer's assisted mode."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,6 +76,22 @@ def test_agree_fills_the_form_with_the_citizens_registry_name(family) -> None:
     assert "af_portal_token=" in r.headers["set-cookie"]
     again = family.post("/portal/refill")
     assert again.status_code == 200 and 'value="Trần Thị Bình"' in again.text
+
+
+def test_a_form_filled_under_consent_is_checked_on_submission(family) -> None:
+    """The portal never learns the personal ID: it submits to /portal/submit, which runs
+    the submission check with the consent's access token."""
+    authorize, _ = _start(family)
+    back = _decide(family, _consent_page(family, authorize, records.MOTHER), "approve")
+    page = family.get(_local(back))
+    assert 'action="/portal/submit"' in page.text
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    r = family.post("/portal/submit", data=fields)
+    assert r.status_code == 200, r.text
+    assert 'data-verdict="intact"' in r.text
+    family.cookies.delete("af_portal_token", path="/portal")
+    assert family.post("/portal/submit", data=fields).status_code == 401
 
 
 def test_refusal_comes_back_as_access_denied(family) -> None:
