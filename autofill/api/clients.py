@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from autofill.api.dependencies import Admin, FormsDep, ServicesDep
+from autofill.api.keys import refuse_unknown_forms
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.consent import clients
-from autofill.errors import InvalidRequest, Problem
 from autofill.trust.keys import FORM_ID
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=PROBLEM_RESPONSES)
@@ -72,15 +72,7 @@ async def create_client(
     """Register a client; the response is the only time its secret is shown. Redirect URIs
     are https (or http on a loopback host) and every form id must be a registered form
     (422 naming the others)."""
-    if body.form_ids:
-        known = {stored.id for stored in await forms.list_all()}
-        problems = [
-            Problem(f"/form_ids/{i}", f"no form {form_id!r} is registered", "unknown_form")
-            for i, form_id in enumerate(body.form_ids)
-            if form_id not in known
-        ]
-        if problems:
-            raise InvalidRequest(problems[0].detail, problems=problems)
+    await refuse_unknown_forms(forms, body.form_ids)
     info, secret = await asyncio.to_thread(
         clients.create_client,
         services.engine,

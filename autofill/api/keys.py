@@ -15,6 +15,7 @@ from autofill.api.dependencies import Admin, FormsDep, ServicesDep
 from autofill.api.schemas import PROBLEM_RESPONSES
 from autofill.errors import InvalidRequest, Problem
 from autofill.trust import keys
+from forms.service import FormStore
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
 Scope = Literal["prefill", "registry:read", "registry:write", "forms:write", "audit:read", "admin"]
@@ -72,15 +73,7 @@ async def create_key(
 ) -> KeyCreated:
     """Create a key; the response is the only time its secret is shown. Every form id it
     names must be a registered form (422 naming the others)."""
-    if body.form_ids:
-        known = {summary["id"] for summary in (s.summary() for s in await forms.list_all())}
-        problems = [
-            Problem(f"/form_ids/{i}", f"no form {form_id!r} is registered", "unknown_form")
-            for i, form_id in enumerate(body.form_ids)
-            if form_id not in known
-        ]
-        if problems:
-            raise InvalidRequest(problems[0].detail, problems=problems)
+    await refuse_unknown_forms(forms, body.form_ids)
     info, secret = await asyncio.to_thread(
         keys.create_key,
         services.engine,
@@ -90,6 +83,21 @@ async def create_key(
         rate_limit_per_minute=body.rate_limit_per_minute,
     )
     return KeyCreated(**asdict(info), key=secret)
+
+
+async def refuse_unknown_forms(forms: FormStore, form_ids: list[str] | None) -> None:
+    """A 422 naming every form id (`/form_ids/<i>`) that is not a registered form: the list
+    a key or an OAuth client is limited to."""
+    if not form_ids:
+        return
+    known = {stored.id for stored in await forms.list_all()}
+    problems = [
+        Problem(f"/form_ids/{i}", f"no form {form_id!r} is registered", "unknown_form")
+        for i, form_id in enumerate(form_ids)
+        if form_id not in known
+    ]
+    if problems:
+        raise InvalidRequest(problems[0].detail, problems=problems)
 
 
 @router.get("", operation_id="list_keys", response_model=KeyList)
