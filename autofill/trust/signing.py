@@ -161,10 +161,12 @@ class Signer:
     def refresh(self, engine: Engine) -> None:
         """Follow the database: the current key, and the keys the JWKS lists."""
         now = dt.datetime.now(dt.UTC)
+        # The current key first, then the list: a rotation committed between the two reads
+        # then shows in the list too, so no answer is signed with a key the JWKS lacks.
+        kid = store.current_kid(engine)
         keys = store.list_keys(engine)
         self._published = {"keys": [k.jwk for k in keys if k.published(now)]}
         self._published_at = time.monotonic()
-        kid = store.current_kid(engine)
         if kid is None or kid == self.kid:
             return
         if kid not in self._private:
