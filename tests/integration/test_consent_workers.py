@@ -4,10 +4,15 @@ worker are what the other honours, once; a revocation through one holds in the o
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 
 from tests.api.citizen_login import hidden_fields, query_of
 from tests.api.oauth_flow import REDIRECT, Client, authorize_params, pkce
+from tests.conftest import ADMIN_KEY, AUDIT_HASH_KEY
 from tests.integration.servers import AUTH, workers
 from tests.integration.test_workers import prepare, worker_env
 from tests.records import citizen
@@ -68,6 +73,13 @@ def test_codes_tokens_and_consents_are_shared_by_the_workers(
         "AUTOFILL_ISSUER": "http://autofill.test",
         "AUTOFILL_SIGNING_KEYS_DIR": str(tmp_path / "signing-keys"),
     }
+    # The signing key is provisioned before the workers start, as a deployment does: two
+    # workers that both find no key each make one at start (a known race, see the note).
+    rotate = [sys.executable, "-m", "autofill.cli", "signing", "rotate"]
+    cli_env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOFILL_")}
+    cli_env |= {"AUTOFILL_ADMIN_KEY": ADMIN_KEY, "AUTOFILL_AUDIT_HASH_KEY": AUDIT_HASH_KEY, **env}
+    made = subprocess.run(rotate, env=cli_env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
     with workers(2, env, tmp_path) as (url_a, url_b):
         with httpx.Client(base_url=url_a, headers=AUTH, timeout=10) as admin:
             assert admin.put(f"/v1/citizens/{PID}", json=citizen()).status_code == 200
